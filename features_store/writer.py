@@ -1,0 +1,237 @@
+"""Writing a feature store: create or reopen it, plan which rows to (re)compute, write row chunks.
+
+The driver calls ``prepare_store`` and ``plan_pending_chunks`` under a ``StoreLock``; workers call
+``write_chunk`` for the row chunk they own, so the driver never holds the features.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import zarr
+from zarr.codecs import BloscCodec
+
+from emovox import __version__
+from emovox.errors import StoreError, StoreMismatchError
+from features_store.schema import (
+    DEFAULT_ROWS_PER_CHUNK,
+    FEATURES,
+    LOCK_FILE,
+    META,
+    PROVENANCE_KEY,
+    SCHEMA_VERSION,
+    STATIC_COLUMNS,
+    STATIC_ROWS_PER_CHUNK,
+    STATUS_ERROR,
+    STATUS_OK,
+    STATUS_PENDING,
+)
+from features_store.store import FeatureStore
+
+_COMPRESSOR = BloscCodec(cname="zstd", clevel=3, shuffle="bitshuffle")
+
+
+@dataclass(frozen=True)
+class ChunkJob:
+    """Rows of one row chunk to compute: ``rows`` are store row indices, ``paths`` their audio files."""
+
+    chunk_index: int
+    rows: tuple[int, ...]
+    paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    """What a worker computed for a ChunkJob, row for row.
+
+    ``features`` is ``(len(rows), n_features)`` float32 (NaN on error rows), ``durations`` seconds,
+    ``errors`` "" for ok rows and a one-line reason otherwise.
+    """
+
+    chunk_index: int
+    rows: tuple[int, ...]
+    features: np.ndarray
+    durations: np.ndarray
+    errors: tuple[str, ...]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def ensure_store_folder(path: str | os.PathLike) -> Path:
+    """Create the store's folder (not its content) so it can be locked; StoreError if that is impossible."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path}: is a file, not a feature store; choose another --store path")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied; choose a --store path you can write to") from None
+    except OSError as error:
+        raise StoreError(f"{path}: cannot create the store ({error.strerror}); choose another --store path") from None
+    if not os.access(path, os.W_OK):
+        raise StoreError(f"{path}: not writable; choose a --store path you can write to")
+    return path
+
+
+def prepare_store(
+    path: str | os.PathLike,
+    *,
+    feature_set: str,
+    feature_config: dict,
+    feature_hash: str,
+    feature_names: Sequence[str],
+    rows_per_chunk: int = DEFAULT_ROWS_PER_CHUNK,
+) -> FeatureStore:
+    """Create the store at ``path``, or reopen it after checking it holds the same feature configuration.
+
+    Raises StoreError when the path is a file, a foreign folder or not writable, and
+    StoreMismatchError when the store was made with another feature configuration.
+    """
+    path = ensure_store_folder(path)
+    if (path / "zarr.json").is_file():
+        store = FeatureStore(path, mode="r+")
+        if store.feature_hash != feature_hash:
+            raise StoreMismatchError(
+                f"{path}: made with feature set {store.feature_set!r} (hash {store.feature_hash}), "
+                f"not {feature_set!r} (hash {feature_hash}); use another --store, or "
+                f"--feature-set {store.feature_set} to add to this one"
+            )
+        return store
+    if any(p.name != LOCK_FILE for p in path.iterdir()):
+        raise StoreError(f"{path}: folder exists and is not an emovox feature store; choose another --store path")
+    try:
+        _create(path, feature_set, feature_config, feature_hash, list(feature_names), rows_per_chunk)
+    except PermissionError:
+        raise StoreError(f"{path}: permission denied; choose a --store path you can write to") from None
+    return FeatureStore(path, mode="r+")
+
+
+def _create(path: Path, feature_set, feature_config, feature_hash, feature_names, rows_per_chunk) -> None:
+    group = zarr.open_group(str(path), mode="w-")
+    group.create_array(
+        FEATURES, shape=(0, len(feature_names)), chunks=(rows_per_chunk, len(feature_names)),
+        dtype="float32", fill_value=np.nan, compressors=_COMPRESSOR,
+    )
+    for column in STATIC_COLUMNS:
+        group.create_array(f"{META}/{column}", shape=(0,), chunks=(STATIC_ROWS_PER_CHUNK,), dtype=str)
+    group.create_array(f"{META}/duration", shape=(0,), chunks=(rows_per_chunk,), dtype="float32", fill_value=np.nan)
+    group.create_array(f"{META}/status", shape=(0,), chunks=(rows_per_chunk,), dtype="uint8", fill_value=0)
+    group.create_array(f"{META}/error", shape=(0,), chunks=(rows_per_chunk,), dtype=str)
+    # The provenance goes last: a store without it was never finished and is not opened as one.
+    created = _now()
+    group.attrs[PROVENANCE_KEY] = {
+        "schema_version": SCHEMA_VERSION,
+        "feature_set": feature_set,
+        "feature_config": feature_config,
+        "feature_hash": feature_hash,
+        "feature_names": feature_names,
+        "emovox_version": __version__,
+        "created": created,
+        "updated": created,
+        "sources": [],
+    }
+
+
+def plan_pending_chunks(store: FeatureStore, utterances: Sequence, *, source: dict) -> tuple[list[ChunkJob], int]:
+    """Add new utterances to the store and list the row chunks that still need work.
+
+    ``utterances`` are ``corpora.Utterance``-like objects (attributes named as STATIC_COLUMNS).
+    Rows already in the store keep their place; new ids are appended in the given order. A row is
+    pending when its status is not ok (never done, failed before, or its features chunk is gone).
+    Returns the jobs (one per row chunk with pending rows) and the number of rows already done.
+    """
+    id_array = store.meta_array("id")
+    existing_ids = [str(i) for i in id_array[:]]
+    row_of = {uid: row for row, uid in enumerate(existing_ids)}
+    new = [u for u in utterances if u.id not in row_of]
+    n_rows = len(existing_ids) + len(new)
+    for row, u in enumerate(new, start=len(existing_ids)):
+        row_of[u.id] = row
+
+    if n_rows != len(existing_ids):
+        store.features.resize((n_rows, store.features.shape[1]))
+        for column in (*STATIC_COLUMNS, "duration", "status", "error"):
+            store.meta_array(column).resize((n_rows,))
+    _write_static_columns(store, utterances, row_of, n_rows)
+
+    codes = store.status_codes()
+    pending_by_chunk: dict[int, list[tuple[int, str]]] = {}
+    done = 0
+    for u in utterances:
+        row = row_of[u.id]
+        if codes[row] == STATUS_OK:
+            done += 1
+            continue
+        pending_by_chunk.setdefault(row // store.rows_per_chunk, []).append((row, u.path))
+    jobs = [
+        ChunkJob(chunk, tuple(r for r, _ in items), tuple(p for _, p in items))
+        for chunk, items in sorted(pending_by_chunk.items())
+    ]
+    _touch(store, source)
+    return jobs, done
+
+
+def _write_static_columns(store: FeatureStore, utterances: Sequence, row_of: dict, n_rows: int) -> None:
+    """Rewrite the driver-owned string columns where the discovery changed them."""
+    for column in STATIC_COLUMNS:
+        array = store.meta_array(column)
+        current = np.asarray(array[:], dtype=object)
+        values = current if len(current) == n_rows else np.concatenate(
+            [current, np.full(n_rows - len(current), "", dtype=object)]
+        )
+        updated = values.copy()
+        for u in utterances:
+            updated[row_of[u.id]] = getattr(u, column)
+        if len(current) != n_rows or not np.array_equal(updated, values):
+            array[:] = updated
+
+
+def _touch(store: FeatureStore, source: dict) -> None:
+    provenance = dict(store.provenance)
+    sources = [s for s in provenance.get("sources", []) if s.get("root") != source.get("root")]
+    provenance["sources"] = [*sources, {**source, "at": _now()}]
+    provenance["updated"] = _now()
+    provenance["emovox_version"] = __version__
+    store._group.attrs[PROVENANCE_KEY] = provenance
+    store.provenance = provenance
+
+
+def write_chunk(store_path: str | os.PathLike, result: ChunkResult) -> None:
+    """Write one worker's results into its row chunk; the status chunk is written last.
+
+    Rows of the chunk that are not in ``result`` keep their stored values.
+    """
+    group = zarr.open_group(str(store_path), mode="r+")
+    features = group[FEATURES]
+    step = features.chunks[0]
+    start = result.chunk_index * step
+    stop = min(start + step, features.shape[0])
+    local = np.asarray(result.rows, dtype=np.int64) - start
+    if local.size and (local.min() < 0 or local.max() >= stop - start):
+        raise StoreError(f"{store_path}: rows {result.rows} are not in chunk {result.chunk_index}")
+
+    block = features[start:stop]
+    block[local] = result.features
+    features[start:stop] = block
+
+    errors = group[f"{META}/error"]
+    durations = group[f"{META}/duration"]
+    status = group[f"{META}/status"]
+    error_block = np.asarray(errors[start:stop], dtype=object)
+    error_block[local] = result.errors
+    duration_block = durations[start:stop]
+    duration_block[local] = result.durations
+    status_block = status[start:stop]
+    # Rows outside the job whose features chunk had vanished are no longer done.
+    status_block[(status_block == STATUS_OK) & np.isnan(block).all(axis=1)] = STATUS_PENDING
+    status_block[local] = [STATUS_ERROR if e else STATUS_OK for e in result.errors]
+
+    errors[start:stop] = error_block
+    durations[start:stop] = duration_block
+    status[start:stop] = status_block  # last: the commit point of this chunk

@@ -1,0 +1,69 @@
+"""What every ``python -m flows.<name>`` entry point shares: argument errors, --debug, exit codes.
+
+An EmovoxError ends the command with one line on stderr (``error: <what, where, what to do>``)
+and exit status 2; the traceback is shown only with ``--debug``.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from emovox.errors import EmovoxError, UsageError
+
+EXIT_OK, EXIT_ERROR, EXIT_INTERRUPTED = 0, 2, 130
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors (``error: ... (see --help)``) instead of usage dumps."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_ERROR, f"error: {self.prog}: {message} (see --help)\n")
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+
+
+class _HideExpectedTracebacks(logging.Filter):
+    """Drops the traceback from log records about EmovoxError (the message itself stays)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], EmovoxError):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+def _quiet_prefect_tracebacks() -> None:
+    for name in ("prefect", ""):
+        for handler in logging.getLogger(name).handlers:
+            handler.addFilter(_HideExpectedTracebacks())
+
+
+def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, call ``main(args)`` and turn expected failures into one-line errors."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    if not args.debug:
+        import prefect.logging.configuration  # noqa: F401  (configures Prefect's handlers first)
+
+        prefect.logging.configuration.setup_logging()
+        _quiet_prefect_tracebacks()
+    try:
+        return main(args)
+    except EmovoxError as error:
+        if args.debug:
+            raise
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted: finished chunks are kept; run the same command again to resume", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def check_positive(name: str, value: float | None) -> None:
+    if value is not None and value <= 0:
+        raise UsageError(f"{name} {value}: must be greater than 0")
