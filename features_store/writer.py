@@ -113,7 +113,7 @@ def prepare_store(
 
 
 def _create(path: Path, feature_set, feature_config, feature_hash, feature_names, rows_per_chunk) -> None:
-    group = zarr.open_group(str(path), mode="w-")
+    group = zarr.open_group(str(path), mode="a")  # "w" would delete the lock file beside it
     group.create_array(
         FEATURES, shape=(0, len(feature_names)), chunks=(rows_per_chunk, len(feature_names)),
         dtype="float32", fill_value=np.nan, compressors=_COMPRESSOR,

@@ -46,6 +46,8 @@ def extract_file(extractor: FeatureExtractor, path: str, *, block_seconds: float
         path, sampling_rate=extractor.config.sampling_rate, block_seconds=block_seconds
     )
     vector, duration = extractor.extract(blocks)
+    if duration == 0:
+        raise AudioError(f"{path}: too short: no samples left at {extractor.config.sampling_rate} Hz")
     if not np.isfinite(vector).all():
         bad = [extractor.feature_names[i] for i in np.flatnonzero(~np.isfinite(vector))[:3]]
         raise AudioError(f"{path}: features are not finite ({', '.join(bad)}...)")

@@ -1,0 +1,97 @@
+"""functionals vs numpy / scipy.stats."""
+
+import numpy as np
+import pytest
+import scipy.stats
+
+import kernels
+
+
+def _reference(lld):
+    x = lld.astype(np.float64)
+    n = x.shape[0]
+    i = np.arange(n)
+    out = []
+    for col in x.T:
+        p = np.percentile(col, [1, 25, 50, 75, 99])
+        slope, intercept = np.polyfit(i, col, 1)
+        residual = col - (intercept + slope * i)
+        out.append(
+            [
+                col.mean(), col.std(), col.min(), col.max(), np.ptp(col),
+                *p, p[3] - p[1],
+                scipy.stats.skew(col, bias=True), scipy.stats.kurtosis(col, fisher=True, bias=True),
+                slope, np.sqrt(np.mean(residual**2)),
+            ]
+        )
+    return np.array(out)
+
+
+def test_names():
+    assert kernels.FUNCTIONAL_NAMES == (
+        "mean", "std", "min", "max", "range", "p01", "p25", "p50", "p75", "p99", "iqr",
+        "skewness", "kurtosis", "slope", "linreg_error",
+    )
+
+
+@pytest.mark.parametrize("n_frames", [2, 3, 7, 131, 1000])
+def test_functionals_match_numpy_scipy(n_frames):
+    rng = np.random.default_rng(n_frames)
+    t = np.arange(n_frames)
+    lld = np.stack(
+        [
+            rng.standard_normal(n_frames) * 3 + 10,
+            rng.exponential(2.0, n_frames),  # skewed
+            rng.standard_t(3, n_frames),  # heavy tails
+            -60 + 0.05 * t + rng.standard_normal(n_frames),  # trend, dB-like offset
+            rng.integers(0, 3, n_frames).astype(float),  # ties
+            1e4 + rng.standard_normal(n_frames),  # large offset, small spread
+        ],
+        axis=1,
+    ).astype(np.float32)
+    stats = kernels.functionals(lld)
+    reference = _reference(lld)
+    assert stats.shape == (6, len(kernels.FUNCTIONAL_NAMES)) and stats.dtype == np.float32
+    # Both computed in float64 from the same float32 data; ours is rounded once to
+    # float32: relative 1e-5, plus an absolute floor of 1e-5 x the column's scale
+    # (max |x|) for values that are near zero by cancellation (e.g. a slope of ~0).
+    scale = np.abs(lld).max(axis=0).astype(np.float64)[:, None]
+    shape_stats = [kernels.FUNCTIONAL_NAMES.index(k) for k in ("skewness", "kurtosis")]
+    atol = np.broadcast_to(1e-5 * scale, reference.shape).copy()
+    atol[:, shape_stats] = 1e-5  # dimensionless
+    excess = np.abs(stats - reference) - (1e-5 * np.abs(reference) + atol)
+    assert np.max(excess) <= 0, np.unravel_index(np.argmax(excess), excess.shape)
+
+
+def test_constant_and_single_frame_columns_never_nan():
+    lld = np.array([[3.0, 0.0, 5.0]] * 20, dtype=np.float32)
+    lld[:, 2] = np.linspace(0, 1, 20)
+    stats = kernels.functionals(lld)
+    names = kernels.FUNCTIONAL_NAMES
+    assert np.all(np.isfinite(stats))
+    for j in (0, 1):
+        row = dict(zip(names, stats[j]))
+        assert row["std"] == row["range"] == row["iqr"] == 0.0
+        assert row["skewness"] == row["kurtosis"] == row["slope"] == row["linreg_error"] == 0.0
+        assert row["mean"] == row["p01"] == row["p99"] == lld[0, j]
+    ramp = dict(zip(names, stats[2]))
+    assert ramp["slope"] == pytest.approx(1 / 19, rel=1e-6)
+    assert ramp["linreg_error"] == pytest.approx(0.0, abs=1e-7)
+
+    one = kernels.functionals(np.array([[2.5, -1.0]], dtype=np.float32))
+    assert np.all(np.isfinite(one))
+    np.testing.assert_array_equal(one[:, [names.index(k) for k in ("mean", "min", "max", "p50")]], [[2.5] * 4, [-1.0] * 4])
+    np.testing.assert_array_equal(one[:, [names.index(k) for k in ("std", "skewness", "kurtosis", "slope", "linreg_error")]], 0.0)
+
+
+def test_zero_frames_gives_zeros():
+    stats = kernels.functionals(np.zeros((0, 4), np.float32))
+    assert stats.shape == (4, 15) and stats.dtype == np.float32
+    assert np.all(stats == 0.0)
+
+
+def test_input_not_modified():
+    lld = np.random.default_rng(0).standard_normal((50, 3)).astype(np.float32)
+    before = lld.copy()
+    kernels.functionals(lld)
+    np.testing.assert_array_equal(lld, before)

@@ -1,0 +1,70 @@
+"""rms and zero_crossing_rate vs librosa."""
+
+import numpy as np
+import pytest
+
+import kernels
+from tests.test_kernels_pipeline import HOP_LENGTH, WIN_LENGTH, centered_frames, signal  # noqa: F401
+
+librosa = pytest.importorskip("librosa")
+
+
+def test_rms_matches_librosa(signal):
+    frames = centered_frames(signal)
+    values = kernels.rms(frames)
+    reference = librosa.feature.rms(
+        y=signal, frame_length=WIN_LENGTH, hop_length=HOP_LENGTH, center=True, pad_mode="constant"
+    )[0]
+    assert values.shape == reference.shape == (frames.shape[0],)
+    assert values.dtype == np.float32
+    # librosa averages x**2 in float32, we in float64: relative 1e-6 (measured 1.2e-7).
+    np.testing.assert_allclose(values, reference, rtol=1e-6, atol=1e-12)
+    assert np.any(values == 0.0)  # the digital-silence frames
+
+
+def test_rms_analytic():
+    # RMS of a full-period sine of amplitude A is A / sqrt(2); of a constant c is |c|.
+    n = np.arange(400)
+    frames = np.stack([0.8 * np.sin(2 * np.pi * 5 * n / 400), np.full(400, -0.25)]).astype(np.float32)
+    np.testing.assert_allclose(kernels.rms(frames), [0.8 / np.sqrt(2), 0.25], rtol=1e-6)
+    assert kernels.rms(np.zeros((3, 0), np.float32)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_zero_crossing_rate_matches_librosa_interior(signal):
+    frames = centered_frames(signal)
+    values = kernels.zero_crossing_rate(frames)
+    reference = librosa.feature.zero_crossing_rate(
+        signal, frame_length=WIN_LENGTH, hop_length=HOP_LENGTH, center=True
+    )[0]
+    assert values.shape == reference.shape and values.dtype == np.float32
+    # librosa pads with mode='edge' when centering, our caller pads with zeros, so
+    # only frames that do not reach into the padding are comparable: frame t covers
+    # padded samples [t*hop, t*hop+400) and the padding is 200 samples each side.
+    pad = WIN_LENGTH // 2
+    t = np.arange(len(values))
+    interior = (t * HOP_LENGTH >= pad) & (t * HOP_LENGTH + WIN_LENGTH <= pad + len(signal))
+    assert interior.sum() >= len(values) - 6
+    # Counts / 400 are exact in float64; ours are rounded to float32 (ulp < 6e-8).
+    np.testing.assert_allclose(values[interior], reference[interior], rtol=0, atol=1e-7)
+    assert values.max() > 0.05 and np.any(values == 0.0)
+
+
+def test_zero_crossing_rate_threshold_and_zero_sign():
+    thr = float(np.float32(1e-10))
+    frames = np.array(
+        [
+            [1.0, -1.0, 1.0, -1.0],  # 3 crossings
+            [1.0, 0.0, -1.0, -0.0],  # 0 counts positive: + + - + -> 2
+            [1.0, -1e-11, 1.0, -thr],  # tiny negatives (|x| <= 1e-10) are zero -> 0
+            [1.0, -2e-10, 1.0, 1.0],  # beyond the threshold -> 2
+            [-1.0, -2.0, -3.0, -0.5],  # no crossing
+            [-1e-11, 1.0, -1.0, 1.0],  # a tiny negative first sample is zero too -> 2
+        ],
+        dtype=np.float32,
+    )
+    values = kernels.zero_crossing_rate(frames)
+    np.testing.assert_array_equal(values, np.array([3, 2, 0, 2, 0, 2], np.float32) / 4)
+    # Same as librosa's own zero_crossings on these frames (threshold compared in float32).
+    reference = librosa.zero_crossings(frames, pad=False, axis=-1).mean(axis=-1)
+    np.testing.assert_array_equal(values, reference.astype(np.float32))
+    assert kernels.zero_crossing_rate(np.zeros((2, 0), np.float32)).tolist() == [0.0, 0.0]
