@@ -2,16 +2,16 @@
 from featuresets.config import (
     ALL_FUNCTIONALS,
     FEATURE_SETS,
-    LLD_FAMILIES,
     FeatureSetConfig,
     get_feature_set,
 )
 from featuresets.extractor import FeatureExtractor
+from featuresets.families import FAMILIES
 
 __all__ = [
     "ALL_FUNCTIONALS",
+    "FAMILIES",
     "FEATURE_SETS",
-    "LLD_FAMILIES",
     "FeatureExtractor",
     "FeatureSetConfig",
     "get_feature_set",

@@ -3,26 +3,20 @@
 A configuration fully determines the feature vector: two stores whose configurations hash alike
 hold comparable features, and a store refuses to mix rows computed under different hashes.
 The configuration round-trips through ``to_dict`` / ``from_dict`` so it can live in the store's
-attributes and in a model directory's JSON.
+attributes and in a model directory's JSON. ``to_dict`` spells out every family's parameters,
+defaults included, so changing a default changes the hash.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from emovox.errors import UsageError
-
-#: Low-level descriptor families a configuration can switch on, in the order their columns appear.
-LLD_FAMILIES: tuple[str, ...] = (
-    "rms",  # root-mean-square energy per frame
-    "zcr",  # zero-crossing rate per frame
-    "mfcc",  # MFCC 0..n_mfcc-1 from the log-mel spectrum
-    "mfcc_delta",  # first-order regression deltas of the MFCCs
-    "mfcc_delta2",  # second-order deltas (deltas of the deltas)
-    "logmel",  # log-mel band energies in dB
-)
+from featuresets.families import FAMILIES
 
 #: Statistics taken over frames, in the order the kernels return them (kernels.FUNCTIONAL_NAMES).
 ALL_FUNCTIONALS: tuple[str, ...] = (
@@ -38,7 +32,8 @@ class FeatureSetConfig:
     Frames are ``frame_length`` samples (25 ms at 16 kHz) every ``hop_length`` samples (10 ms),
     centred on ``t * hop_length`` with zero padding at both ends, so a signal of ``L`` samples gives
     ``1 + L // hop_length`` frames. The spectrum uses a periodic Hann window of ``frame_length``
-    zero-padded to ``n_fft``.
+    zero-padded to ``n_fft``. ``families`` names the descriptor families (see
+    ``featuresets.families.FAMILIES``); ``family_params`` overrides their parameters by name.
     """
 
     name: str = "default"
@@ -53,24 +48,43 @@ class FeatureSetConfig:
     mel_slaney_norm: bool = True
     n_mfcc: int = 20
     delta_width: int = 9
-    families: tuple[str, ...] = LLD_FAMILIES
-    functionals: tuple[str, ...] = field(default=ALL_FUNCTIONALS)
+    families: tuple[str, ...] = ("rms", "zcr", "mfcc", "mfcc_delta", "mfcc_delta2", "logmel")
+    functionals: tuple[str, ...] = ALL_FUNCTIONALS
+    family_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = [f for f in self.families if f not in LLD_FAMILIES]
+        unknown = [f for f in self.families if f not in FAMILIES]
         if unknown:
-            raise UsageError(f"feature set {self.name!r}: unknown LLD families {unknown}; known: {list(LLD_FAMILIES)}")
+            raise UsageError(f"feature set {self.name!r}: unknown families {unknown}; known: {list(FAMILIES)}")
         bad = [f for f in self.functionals if f not in ALL_FUNCTIONALS]
         if bad:
             raise UsageError(f"feature set {self.name!r}: unknown functionals {bad}; known: {list(ALL_FUNCTIONALS)}")
         if self.mel_scale not in ("slaney", "htk"):
             raise UsageError(f"feature set {self.name!r}: mel_scale must be 'slaney' or 'htk', not {self.mel_scale!r}")
-        if not 0 < self.frame_length <= self.n_fft:
-            raise UsageError(f"feature set {self.name!r}: need 0 < frame_length <= n_fft")
+        if not 0 < self.frame_length <= self.n_fft or self.frame_length % 2:
+            raise UsageError(f"feature set {self.name!r}: need an even frame_length with 0 < frame_length <= n_fft")
+        for family in self.family_params:
+            if family not in FAMILIES:
+                raise UsageError(f"feature set {self.name!r}: parameters for unknown family {family!r}")
+        for family in FAMILIES:
+            self.params_of(family)  # validates the overrides
+
+    def params_of(self, family: str):
+        """The family's parameter dataclass, defaults overridden by ``family_params[family]``."""
+        params_type = FAMILIES[family].Params
+        overrides = dict(self.family_params.get(family, {}))
+        try:
+            return params_type(**{k: tuple(v) if isinstance(v, list) else v for k, v in overrides.items()})
+        except TypeError as error:
+            raise UsageError(f"feature set {self.name!r}: bad parameters for family {family!r}: {error}") from None
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict (tuples become lists)."""
-        return json.loads(json.dumps(dataclasses.asdict(self)))
+        """A JSON-ready dict (tuples become lists), every selected family's parameters spelled out."""
+        data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "family_params"}
+        data["family_params"] = {
+            family: dataclasses.asdict(self.params_of(family)) for family in self.families
+        }
+        return json.loads(json.dumps(data))
 
     @classmethod
     def from_dict(cls, data: dict) -> "FeatureSetConfig":

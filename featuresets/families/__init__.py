@@ -1,0 +1,17 @@
+"""Registry of feature families by name, in the order their columns appear in a vector.
+
+Each module below lists its families in ``FAMILY_CLASSES``; a family's requirements must come
+earlier in this order.
+"""
+from __future__ import annotations
+
+from featuresets.families import cepstral, energy, modulation, spectral, voice
+from featuresets.families.base import Family, NoParams
+
+_MODULES = (energy, cepstral, spectral, voice, modulation)
+
+FAMILIES: dict[str, type[Family]] = {
+    family.name: family for module in _MODULES for family in module.FAMILY_CLASSES
+}
+
+__all__ = ["FAMILIES", "Family", "NoParams"]
