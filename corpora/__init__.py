@@ -9,7 +9,7 @@ Known layouts: EMO-DB, RAVDESS (speech and song, WAV or FLAC), CREMA-D, TESS, SA
 per label, a CSV manifest (path,label[,speaker][,gender]); anything else is an unlabelled archive.
 Discovery never opens audio: unreadable entries are listed and left to the decoder to report.
 """
-from corpora.discover import discover
+from corpora.discover import check_root, discover
 from corpora.labels import HARMONISED_LABELS, harmonise
 from corpora.model import AUDIO_EXTENSIONS, FORMATS, Discovery, Utterance
 
@@ -19,6 +19,7 @@ __all__ = [
     "HARMONISED_LABELS",
     "Discovery",
     "Utterance",
+    "check_root",
     "discover",
     "harmonise",
 ]

@@ -24,18 +24,11 @@ MANIFEST_NAME = "manifest.csv"
 AUTO_MIN_SHARE = 0.9
 
 
-def discover(root: str | os.PathLike, format: str = "auto") -> Discovery:
-    """List the utterances of the corpus at ``root``.
+def check_root(root: str | os.PathLike, format: str = "auto") -> tuple[str, str, str]:
+    """Check ``root`` and ``format`` without walking the folder: ``(format, root as given, absolute path)``.
 
-    ``format`` is one of :data:`FORMATS`; "auto" detects it: a manifest if ``root`` is a ``.csv`` file
-    or holds ``manifest.csv``; IEMOCAP if ``root`` has ``Session*/dialog/EmoEvaluation``; else the
-    file-name format (EMO-DB, RAVDESS, CREMA-D, TESS, SAVEE) that parses >= 90 % of the audio files;
-    else a folder per label if every file is under a first-level folder and >= 2 of those names are
-    known labels; else an unlabelled archive.
-
-    Never opens an audio file. Audio-named entries that the format cannot parse are returned in
-    ``Discovery.skipped`` with the reason. Raises UsageError for an unknown format, CorpusError when
-    ``root`` is missing, holds no audio, or nothing in it fits the requested format.
+    The format is "manifest" (and the path the manifest's) when ``root`` is or holds a manifest;
+    otherwise as given ("auto" stays "auto"). Raises as ``discover`` does for a bad root or format.
     """
     fmt = _check_format(format)
     given = os.fspath(root)
@@ -45,7 +38,7 @@ def discover(root: str | os.PathLike, format: str = "auto") -> Discovery:
 
     if os.path.isfile(abs_root):
         if fmt in ("auto", "manifest") and abs_root.lower().endswith(".csv"):
-            return _discover_manifest(abs_root)
+            return "manifest", given, abs_root
         raise CorpusError(
             f"{given}: is a file, not a folder; give the folder that holds the recordings"
             + (" or a .csv manifest" if fmt in ("auto", "manifest") else "")
@@ -62,7 +55,27 @@ def discover(root: str | os.PathLike, format: str = "auto") -> Discovery:
             raise CorpusError(
                 f"{given}: no {MANIFEST_NAME} in this folder; give the manifest's path, or another format"
             )
-        return _discover_manifest(manifest)
+        return "manifest", given, manifest
+
+    return fmt, given, abs_root
+
+
+def discover(root: str | os.PathLike, format: str = "auto") -> Discovery:
+    """List the utterances of the corpus at ``root``.
+
+    ``format`` is one of :data:`FORMATS`; "auto" detects it: a manifest if ``root`` is a ``.csv`` file
+    or holds ``manifest.csv``; IEMOCAP if ``root`` has ``Session*/dialog/EmoEvaluation``; else the
+    file-name format (EMO-DB, RAVDESS, CREMA-D, TESS, SAVEE) that parses >= 90 % of the audio files;
+    else a folder per label if every file is under a first-level folder and >= 2 of those names are
+    known labels; else an unlabelled archive.
+
+    Never opens an audio file. Audio-named entries that the format cannot parse are returned in
+    ``Discovery.skipped`` with the reason. Raises UsageError for an unknown format, CorpusError when
+    ``root`` is missing, holds no audio, or nothing in it fits the requested format.
+    """
+    fmt, given, abs_root = check_root(root, format)
+    if fmt == "manifest":
+        return _discover_manifest(abs_root)
 
     files, problems = walk_audio(abs_root)
     if not files:

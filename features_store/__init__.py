@@ -8,6 +8,7 @@ from features_store.store import FeatureStore, open
 from features_store.writer import (
     ChunkJob,
     ChunkResult,
+    check_store_target,
     ensure_store_folder,
     plan_pending_chunks,
     prepare_store,
@@ -19,6 +20,7 @@ __all__ = [
     "ChunkResult",
     "FeatureStore",
     "StoreLock",
+    "check_store_target",
     "ensure_store_folder",
     "open",
     "plan_pending_chunks",

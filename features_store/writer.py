@@ -79,6 +79,34 @@ def ensure_store_folder(path: str | os.PathLike) -> Path:
     return path
 
 
+def check_store_target(path: str | os.PathLike, *, feature_set: str, feature_hash: str) -> bool:
+    """Check, without writing, that ``path`` can take rows of this feature configuration.
+
+    Returns True when a store is already there. Raises StoreError when the path is a file, a
+    foreign non-empty folder or not writable, and StoreMismatchError when the store there was made
+    with another feature configuration.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise StoreError(f"{path}: is a file, not a feature store; choose another --store path")
+    if (path / "zarr.json").is_file():
+        store = FeatureStore(path)
+        if store.feature_hash != feature_hash:
+            raise StoreMismatchError(
+                f"{path}: made with feature set {store.feature_set!r} (hash {store.feature_hash}), "
+                f"not {feature_set!r} (hash {feature_hash}); use another --store, or "
+                f"--feature-set {store.feature_set} to add to this one"
+            )
+    elif path.is_dir() and any(p.name != LOCK_FILE for p in path.iterdir()):
+        raise StoreError(f"{path}: folder exists and is not an emovox feature store; choose another --store path")
+    existing = path
+    while not existing.exists():
+        existing = existing.parent
+    if not os.access(existing, os.W_OK):
+        raise StoreError(f"{path}: not writable ({existing} is read-only for you); choose another --store path")
+    return (path / "zarr.json").is_file()
+
+
 def prepare_store(
     path: str | os.PathLike,
     *,
@@ -88,27 +116,14 @@ def prepare_store(
     feature_names: Sequence[str],
     rows_per_chunk: int = DEFAULT_ROWS_PER_CHUNK,
 ) -> FeatureStore:
-    """Create the store at ``path``, or reopen it after checking it holds the same feature configuration.
-
-    Raises StoreError when the path is a file, a foreign folder or not writable, and
-    StoreMismatchError when the store was made with another feature configuration.
-    """
+    """Create the store at ``path``, or reopen it after ``check_store_target``."""
+    exists = check_store_target(path, feature_set=feature_set, feature_hash=feature_hash)
     path = ensure_store_folder(path)
-    if (path / "zarr.json").is_file():
-        store = FeatureStore(path, mode="r+")
-        if store.feature_hash != feature_hash:
-            raise StoreMismatchError(
-                f"{path}: made with feature set {store.feature_set!r} (hash {store.feature_hash}), "
-                f"not {feature_set!r} (hash {feature_hash}); use another --store, or "
-                f"--feature-set {store.feature_set} to add to this one"
-            )
-        return store
-    if any(p.name != LOCK_FILE for p in path.iterdir()):
-        raise StoreError(f"{path}: folder exists and is not an emovox feature store; choose another --store path")
-    try:
-        _create(path, feature_set, feature_config, feature_hash, list(feature_names), rows_per_chunk)
-    except PermissionError:
-        raise StoreError(f"{path}: permission denied; choose a --store path you can write to") from None
+    if not exists:
+        try:
+            _create(path, feature_set, feature_config, feature_hash, list(feature_names), rows_per_chunk)
+        except PermissionError:
+            raise StoreError(f"{path}: permission denied; choose a --store path you can write to") from None
     return FeatureStore(path, mode="r+")
 
 

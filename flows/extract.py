@@ -23,7 +23,15 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 import corpora
-from features_store import ChunkJob, StoreLock, ensure_store_folder, plan_pending_chunks, prepare_store
+from emovox.errors import EmovoxError
+from features_store import (
+    ChunkJob,
+    StoreLock,
+    check_store_target,
+    ensure_store_folder,
+    plan_pending_chunks,
+    prepare_store,
+)
 from features_store.schema import DEFAULT_ROWS_PER_CHUNK
 from featuresets import FEATURE_SETS, FeatureExtractor, get_feature_set
 from flows import _cli
@@ -70,7 +78,12 @@ def default_store_path(corpus_dir: str) -> str:
     return f"{name}.zarr"
 
 
-@task(name="discover", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def _transient(task, task_run, state) -> bool:
+    """Retry I/O hiccups, not input errors: an EmovoxError will fail the same way again."""
+    return not isinstance(state.result(raise_on_failure=False), EmovoxError)
+
+
+@task(name="discover", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2, retry_condition_fn=_transient)
 def discover_corpus(corpus_dir: str, corpus_format: str) -> corpora.Discovery:
     logger = get_run_logger()
     discovery = corpora.discover(corpus_dir, corpus_format)
@@ -210,10 +223,21 @@ def build_parser() -> _cli.ArgumentParser:
     return parser
 
 
-def main(args) -> int:
+def preflight(args) -> None:
+    """The checks that need no walk and no Prefect, so a wrong path or option fails in a second."""
     _cli.check_positive("--workers", args.workers)
     _cli.check_positive("--rows-per-chunk", args.rows_per_chunk)
     _cli.check_positive("--block-seconds", args.block_seconds)
+    corpora.check_root(args.corpus_dir, args.format)
+    config = get_feature_set(args.feature_set)
+    store_path = args.store or default_store_path(args.corpus_dir)
+    if check_store_target(store_path, feature_set=config.name, feature_hash=config.feature_hash):
+        with StoreLock(store_path):
+            pass
+
+
+def main(args) -> int:
+    preflight(args)
     summary = ExtractSummary(**extract_flow(
         corpus_dir=args.corpus_dir, store=args.store, format=args.format, feature_set=args.feature_set,
         workers=args.workers, address=args.address, rows_per_chunk=args.rows_per_chunk,
