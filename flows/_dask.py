@@ -22,7 +22,7 @@ def dask_client(address: str | None = None, workers: int | None = None) -> Itera
     """
     if address:
         try:
-            client = Client(address, timeout="20s")
+            client = Client(address, timeout="10s")
         except (OSError, TimeoutError) as error:
             raise UsageError(
                 f"--address {address}: cannot reach a Dask scheduler there ({error}); "
