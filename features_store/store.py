@@ -75,11 +75,13 @@ class FeatureStore:
         return self._group[f"{META}/{column}"]
 
     def status_codes(self) -> np.ndarray:
-        """``(n_rows,)`` uint8 status codes; rows whose features chunk is missing count as pending."""
+        """``(n_rows,)`` uint8 status codes; ok rows whose features chunk is missing count as pending."""
         codes = np.asarray(self.meta_array("status")[:], dtype=np.uint8)
         for chunk in self.missing_feature_chunks():
-            start = chunk * self.rows_per_chunk
-            codes[start : start + self.rows_per_chunk] = STATUS_PENDING
+            # Only ok rows lose their status: a chunk whose every file failed is all NaN (the fill
+            # value), which Zarr never writes, yet its error rows are still errors.
+            block = codes[chunk * self.rows_per_chunk : (chunk + 1) * self.rows_per_chunk]
+            block[block == STATUS_OK] = STATUS_PENDING
         return codes
 
     def missing_feature_chunks(self) -> list[int]:

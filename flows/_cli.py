@@ -27,20 +27,35 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
 
 
-class _HideExpectedTracebacks(logging.Filter):
-    """Drops the traceback from log records about EmovoxError (the message itself stays)."""
+def _expected_error_names() -> set[str]:
+    names, stack = set(), [EmovoxError]
+    while stack:
+        cls = stack.pop()
+        names.add(cls.__name__)
+        stack.extend(cls.__subclasses__())
+    return names
+
+
+class _QuietExpectedErrors(logging.Filter):
+    """Without --debug, an EmovoxError is told once, by ``run``, in one line.
+
+    Drops Prefect's task-run and flow-run error records about it (with their tracebacks); every
+    other record passes unchanged.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.ERROR or not record.name.startswith(("prefect.task_runs", "prefect.flow_runs")):
+            return True
         if record.exc_info and isinstance(record.exc_info[1], EmovoxError):
-            record.exc_info = None
-            record.exc_text = None
-        return True
+            return False
+        message = record.getMessage()
+        return not any(f"{name}(" in message or f"{name}:" in message for name in _expected_error_names())
 
 
-def _quiet_prefect_tracebacks() -> None:
+def _quiet_prefect_errors() -> None:
     for name in ("prefect", ""):
         for handler in logging.getLogger(name).handlers:
-            handler.addFilter(_HideExpectedTracebacks())
+            handler.addFilter(_QuietExpectedErrors())
 
 
 def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
@@ -51,7 +66,7 @@ def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentPars
         import prefect.logging.configuration  # noqa: F401  (configures Prefect's handlers first)
 
         prefect.logging.configuration.setup_logging()
-        _quiet_prefect_tracebacks()
+        _quiet_prefect_errors()
     try:
         return main(args)
     except EmovoxError as error:

@@ -46,11 +46,14 @@ def extract_file(extractor: FeatureExtractor, path: str, *, block_seconds: float
         path, sampling_rate=extractor.config.sampling_rate, block_seconds=block_seconds
     )
     vector, duration = extractor.extract(blocks)
-    if duration == 0:
-        raise AudioError(f"{path}: too short: no samples left at {extractor.config.sampling_rate} Hz")
+    shortest = extractor.config.frame_length / extractor.config.sampling_rate
+    if duration < shortest:
+        raise audio_io.audio_error(
+            path, f"too short: {1000 * duration:.2f} ms of audio, at least one {1000 * shortest:.0f} ms frame is needed"
+        )
     if not np.isfinite(vector).all():
         bad = [extractor.feature_names[i] for i in np.flatnonzero(~np.isfinite(vector))[:3]]
-        raise AudioError(f"{path}: features are not finite ({', '.join(bad)}...)")
+        raise audio_io.audio_error(path, f"features are not finite ({', '.join(bad)}...)")
     return vector, duration
 
 

@@ -1,0 +1,151 @@
+"""Work that runs on Dask workers: label a batch of recordings and write its part files.
+
+Per file: decode block by block, cut speech segments as they come, compute each segment's
+feature vector at once (the segment's audio is then dropped), classify all of the file's vectors,
+and summarise. Memory per file is bounded by one segment's audio plus one vector per segment.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+import audio_io
+from emovox.errors import AudioError
+from labelling.outputs import FILE_COLUMNS, SEGMENT_COLUMNS, write_batch
+from labelling.segmenter import SegmenterConfig, segment_stream
+
+
+@dataclass(frozen=True)
+class FileJob:
+    """One recording to label, identified by path, size and modification time."""
+
+    path: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    batch: int
+    n_ok: int
+    n_failed: int
+    audio_seconds: float
+    speech_seconds: float
+    cpu_seconds: float
+    failures: tuple[tuple[str, str], ...]
+
+
+class _SampleCounter:
+    def __init__(self, blocks):
+        self.blocks = blocks
+        self.n = 0
+
+    def __iter__(self):
+        for block in self.blocks:
+            self.n += len(block)
+            yield block
+
+
+def union_seconds(starts: np.ndarray, ends: np.ndarray) -> float:
+    """Total length of the union of [start, end) intervals sorted by start (segments overlap)."""
+    total, reach = 0.0, -np.inf
+    for start, end in zip(starts, ends):
+        if end > reach:
+            total += end - max(start, reach)
+            reach = end
+    return total
+
+
+def label_file(path: str, extractor, model, segmenter: SegmenterConfig, block_seconds: float):
+    """``(file_fields, segments_frame)`` for one recording; AudioError if it cannot be decoded.
+
+    Segments are classified by ``model.predict_proba``; a file without speech has no segments and
+    an empty dominant label.
+    """
+    labels = list(model.labels_)
+    counter = _SampleCounter(audio_io.iter_blocks(path, sampling_rate=segmenter.sampling_rate, block_seconds=block_seconds))
+    spans, vectors = [], []
+    for segment in segment_stream(counter, segmenter):
+        vector, _ = extractor.extract([segment.samples])
+        spans.append((segment.start, segment.end))
+        vectors.append(vector)
+    if counter.n == 0:
+        raise AudioError(f"{path}: no audio samples")
+    duration = counter.n / segmenter.sampling_rate
+    spans_array = np.array(spans, dtype=np.float64).reshape(-1, 2)
+    if vectors:
+        probabilities = np.asarray(model.predict_proba(np.vstack(vectors)), dtype=np.float64)
+    else:
+        probabilities = np.zeros((0, len(labels)))
+    winners = probabilities.argmax(axis=1) if len(probabilities) else np.zeros(0, dtype=int)
+    lengths = spans_array[:, 1] - spans_array[:, 0]
+    weight = lengths.sum()
+    shares = np.array([lengths[winners == i].sum() / weight if weight > 0 else 0.0 for i in range(len(labels))])
+    segments = pd.DataFrame({
+        "segment": np.arange(len(spans_array)),
+        "start": spans_array[:, 0],
+        "end": spans_array[:, 1],
+        "label": [labels[i] for i in winners],
+        "confidence": probabilities.max(axis=1) if len(probabilities) else np.zeros(0),
+        **{f"p_{label}": probabilities[:, i] for i, label in enumerate(labels)},
+    })
+    dominant = int(shares.argmax()) if weight > 0 else -1
+    fields = {
+        "duration": duration,
+        "speech_duration": union_seconds(spans_array[:, 0], spans_array[:, 1]),
+        "n_segments": len(spans_array),
+        "dominant_label": labels[dominant] if dominant >= 0 else "",
+        "confidence": float(shares[dominant]) if dominant >= 0 else 0.0,
+        **{f"share_{label}": float(shares[i]) for i, label in enumerate(labels)},
+    }
+    return fields, segments
+
+
+def label_batch(out_dir: str, run: str, batch: int, jobs: list[FileJob], model_dir: str,
+                segmenter: SegmenterConfig, block_seconds: float) -> BatchSummary:
+    """Label every file of a batch and write the batch's part files; one bad file never stops the others."""
+    from labelling.model_cache import model_and_extractor
+
+    started = time.process_time()
+    model, extractor = model_and_extractor(model_dir)
+    labels = list(model.labels_)
+    file_rows, segment_frames, failures = [], [], []
+    audio = speech = 0.0
+    for job in jobs:
+        base = {"path": job.path, "size": job.size, "mtime_ns": job.mtime_ns, "run": run}
+        try:
+            fields, segments = label_file(job.path, extractor, model, segmenter, block_seconds)
+        except AudioError as error:
+            reason = getattr(error, "reason", None) or str(error)
+            failures.append((job.path, reason))
+            file_rows.append({**base, "status": "error", "error": reason, "duration": np.nan, "speech_duration": 0.0,
+                              "n_segments": 0, "dominant_label": "", "confidence": 0.0,
+                              **{f"share_{label}": 0.0 for label in labels}})
+            continue
+        audio += fields["duration"]
+        speech += fields["speech_duration"]
+        file_rows.append({**base, "status": "ok", "error": "", **fields})
+        segments.insert(0, "run", run)
+        segments.insert(0, "path", job.path)
+        segment_frames.append(segments)
+    files = pd.DataFrame(file_rows, columns=[*FILE_COLUMNS, *(f"share_{l}" for l in labels)])
+    segments = (
+        pd.concat(segment_frames, ignore_index=True) if segment_frames
+        else pd.DataFrame(columns=[*SEGMENT_COLUMNS, *(f"p_{l}" for l in labels)])
+    )
+    write_batch(out_dir, run, batch, files, segments)
+    return BatchSummary(batch, len(jobs) - len(failures), len(failures), audio, speech,
+                        time.process_time() - started, tuple(failures))
+
+
+def file_job(path: str) -> FileJob:
+    """The identity of ``path`` now (size and mtime; zeros if it cannot be stat'ed: the decoder will say why)."""
+    try:
+        st = os.stat(path)
+        return FileJob(path, st.st_size, st.st_mtime_ns)
+    except OSError:
+        return FileJob(path, 0, 0)
