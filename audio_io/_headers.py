@@ -33,28 +33,44 @@ class HeaderFacts:
     declared_frames: int | None    # exact frame count the header declares; None when unknown or not exact
 
 
-def _pread(fd: int, size: int, offset: int) -> bytes:
-    return os.pread(fd, size, offset)
+class _Source:
+    """``pread`` on a descriptor, served from the file's first bytes when the caller already read them
+    (a typical WAV header lies entirely within them: one system call instead of one per chunk)."""
+
+    __slots__ = ("fd", "head")
+
+    def __init__(self, fd: int, head: bytes):
+        self.fd = fd
+        self.head = head
+
+    def pread(self, size: int, offset: int) -> bytes:
+        if offset + size <= len(self.head):
+            return self.head[offset:offset + size]
+        return os.pread(self.fd, size, offset)
 
 
-def read_header_facts(fd: int, file_size: int) -> HeaderFacts | None:
-    """Declared facts of a RIFF/RF64 WAVE or AIFF/AIFC header at the start of ``fd``, else ``None``."""
+def read_header_facts(fd: int, file_size: int, head: bytes = b"") -> HeaderFacts | None:
+    """Declared facts of a RIFF/RF64 WAVE or AIFF/AIFC header at the start of ``fd``, else ``None``.
+
+    ``head``, if given, must be the first ``len(head)`` bytes of the file; they are not read again.
+    """
+    src = _Source(fd, head)
     try:
-        head = _pread(fd, 12, 0)
-        if len(head) < 12:
+        start = src.pread(12, 0)
+        if len(start) < 12:
             return None
-        if head[:4] in (b"RIFF", b"RF64", b"BW64") and head[8:12] == b"WAVE":
-            return _wave(fd, file_size, "RIFF" if head[:4] == b"RIFF" else "RF64")
-        if head[:4] == b"FORM" and head[8:12] in (b"AIFF", b"AIFC"):
-            return _aiff(fd, file_size, head[8:12].decode("ascii"))
-        if head[:4] == b".snd":
-            return _au(fd)
+        if start[:4] in (b"RIFF", b"RF64", b"BW64") and start[8:12] == b"WAVE":
+            return _wave(src, file_size, "RIFF" if start[:4] == b"RIFF" else "RF64")
+        if start[:4] == b"FORM" and start[8:12] in (b"AIFF", b"AIFC"):
+            return _aiff(src, file_size, start[8:12].decode("ascii"))
+        if start[:4] == b".snd":
+            return _au(src)
     except (OSError, struct.error, ValueError, OverflowError):
         return None
     return None
 
 
-def _wave(fd: int, file_size: int, container: str) -> HeaderFacts:
+def _wave(src: _Source, file_size: int, container: str) -> HeaderFacts:
     channels = rate = block_align = tag = bits = None
     ds64_data_size = None
     data_size = None
@@ -62,16 +78,16 @@ def _wave(fd: int, file_size: int, container: str) -> HeaderFacts:
     for _ in range(_MAX_CHUNKS):
         if offset + 8 > file_size:
             break
-        hdr = _pread(fd, 8, offset)
+        hdr = src.pread(8, offset)
         if len(hdr) < 8:
             break
         cid, size = hdr[:4], struct.unpack("<I", hdr[4:])[0]
         if cid == b"ds64":
-            body = _pread(fd, 24, offset + 8)
+            body = src.pread(24, offset + 8)
             if len(body) >= 16:
                 ds64_data_size = struct.unpack("<Q", body[8:16])[0]
         elif cid == b"fmt ":
-            body = _pread(fd, min(size, 40), offset + 8)
+            body = src.pread(min(size, 40), offset + 8)
             if len(body) >= 16:
                 tag, channels, rate, _byte_rate, block_align, bits = struct.unpack("<HHIIHH", body[:16])
                 if tag == _WAV_EXTENSIBLE and len(body) >= 26:
@@ -103,17 +119,17 @@ def _extended_to_float(b: bytes) -> float:
     return float(mantissa) * 2.0 ** (exponent - 16383 - 63)
 
 
-def _aiff(fd: int, file_size: int, container: str) -> HeaderFacts:
+def _aiff(src: _Source, file_size: int, container: str) -> HeaderFacts:
     offset = 12
     for _ in range(_MAX_CHUNKS):
         if offset + 8 > file_size:
             break
-        hdr = _pread(fd, 8, offset)
+        hdr = src.pread(8, offset)
         if len(hdr) < 8:
             break
         cid, size = hdr[:4], struct.unpack(">I", hdr[4:])[0]
         if cid == b"COMM":
-            body = _pread(fd, min(size, 22), offset + 8)
+            body = src.pread(min(size, 22), offset + 8)
             if len(body) < 18:
                 return HeaderFacts(container, None, None, None)
             channels, frames, _bits = struct.unpack(">hIh", body[:8])
@@ -124,8 +140,8 @@ def _aiff(fd: int, file_size: int, container: str) -> HeaderFacts:
     return HeaderFacts(container, None, None, None)
 
 
-def _au(fd: int) -> HeaderFacts:
-    body = _pread(fd, 24, 0)
+def _au(src: _Source) -> HeaderFacts:
+    body = src.pread(24, 0)
     if len(body) < 24:
         return HeaderFacts("AU", None, None, None)
     _offset, data_size, encoding, rate, channels = struct.unpack(">IIIII", body[4:24])

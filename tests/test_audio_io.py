@@ -557,3 +557,78 @@ def test_bad_arguments_are_usage_errors(tmp_path):
             load(path, **kwargs)
     with pytest.raises(TypeError):
         load(3)  # an int would be taken for a file descriptor by soundfile
+
+
+# ---------------------------------------------------------------------------------- fast paths
+
+
+def test_known_length_reads_never_ask_past_the_end(tmp_path, monkeypatch):
+    # libsndfile zero-fills every frame requested past the end: a 30 s request for a 1 s file costs
+    # more than decoding it. Reads stop at the declared length, plus a 1-frame read to see the end.
+    requested = []
+    real = audio_io._decode._read_into
+
+    def spy(f, buf):
+        requested.append(len(buf))
+        return real(f, buf)
+
+    monkeypatch.setattr(audio_io._decode, "_read_into", spy)
+    mono16 = write(tmp_path / "m.wav", RNG.uniform(-0.5, 0.5, 16000).astype(np.float32), 16000, subtype="PCM_16")
+    assert len(load(mono16)) == 16000 and requested == [16000, 1]
+    requested.clear()
+    stereo48 = write(tmp_path / "s.flac", RNG.uniform(-0.5, 0.5, (48000, 2)).astype(np.float32), 48000,
+                     subtype="PCM_24")
+    assert len(load(stereo48)) == 16000 and requested == [48000, 1]
+    requested.clear()
+    assert len(load(mono16, block_seconds=0.3)) == 16000 and requested == [4800, 4800, 4800, 1600, 1]
+
+
+PCM16_CONTAINERS = [("WAV", "wav"), ("WAVEX", "wav"), ("RF64", "rf64"), ("W64", "w64"), ("AIFF", "aiff"),
+                    ("AU", "au"), ("CAF", "caf"), ("FLAC", "flac")]
+
+
+@pytest.mark.parametrize("fmt,ext", PCM16_CONTAINERS, ids=[f for f, _ in PCM16_CONTAINERS])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4, 6, 8])
+def test_pcm16_equals_libsndfile_float_mean_exactly(tmp_path, fmt, ext, channels):
+    # 16-bit PCM is read as int16 and converted here: bit for bit what libsndfile's float32 samples,
+    # down-mixed in float64, give (full scale and clipping included).
+    x = RNG.uniform(-1.2, 1.2, (4000, channels)).astype(np.float32)
+    path = write(tmp_path / f"a.{ext}", x, 16000, format=fmt, subtype="PCM_16")
+    expected = sf.read(path, dtype="float32", always_2d=True)[0].astype(np.float64).mean(axis=1).astype(np.float32)
+    for block_seconds in (30.0, 0.07):
+        np.testing.assert_array_equal(load(path, block_seconds=block_seconds), expected)
+    if channels <= 2:  # and through the resampler
+        reference = soxr.resample(expected, 16000, 8000, quality="HQ")
+        np.testing.assert_allclose(load(path, sampling_rate=8000), reference, rtol=0, atol=1e-6)
+
+
+def test_interleaved_generators_and_threads_keep_their_own_buffers(tmp_path, monkeypatch):
+    # Read buffers are reused across files per thread; files decoded in turn in one thread (a generator
+    # suspended in the middle of a native block, see the small resampling pieces), or in several threads
+    # at once, must not see each other's samples.
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(audio_io._decode, "_RESAMPLE_CHUNK", 777)
+
+    paths = []
+    for i, (rate, channels, subtype) in enumerate([(44100, 2, "PCM_16"), (48000, 1, "FLOAT"), (16000, 2, "PCM_16"),
+                                                   (22050, 3, "PCM_24"), (16000, 1, "PCM_16")]):
+        x = RNG.uniform(-0.8, 0.8, (rate * 2 + i, channels)).astype(np.float32)
+        paths.append(write(tmp_path / f"f{i}.wav", x, rate, subtype=subtype))
+    expected = [load(p) for p in paths]
+    gens = [iter_blocks(p, block_seconds=0.25) for p in paths]
+    got = [[] for _ in paths]
+    active = set(range(len(paths)))
+    while active:
+        for i in sorted(active):
+            block = next(gens[i], None)
+            if block is None:
+                active.discard(i)
+            else:
+                got[i].append(block)
+    for e, blocks in zip(expected, got):
+        np.testing.assert_array_equal(np.concatenate(blocks), e)
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            for e, y in zip(expected * 4, pool.map(load, paths * 4)):
+                np.testing.assert_array_equal(y, e)

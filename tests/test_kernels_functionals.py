@@ -1,5 +1,7 @@
 """functionals vs numpy / scipy.stats."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.stats
@@ -95,3 +97,55 @@ def test_input_not_modified():
     before = lld.copy()
     kernels.functionals(lld)
     np.testing.assert_array_equal(lld, before)
+
+
+def _assert_matches_reference(lld):
+    """Order statistics exactly as numpy's (the same values are selected; the percentile interpolation
+    may differ in the last float64 bit), the rest within the tolerances of the test above."""
+    stats = kernels.functionals(lld)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # scipy on the constant column
+        reference = _reference(lld)
+    names = kernels.FUNCTIONAL_NAMES
+    reference = np.nan_to_num(reference, nan=0.0)  # scipy's skew/kurtosis of a constant column: ours is 0
+    exact = [names.index(k) for k in ("min", "max", "range")]
+    np.testing.assert_array_equal(stats[:, exact], reference[:, exact].astype(np.float32))
+    percentiles = [names.index(k) for k in ("p01", "p25", "p50", "p75", "p99", "iqr")]
+    np.testing.assert_allclose(stats[:, percentiles], reference[:, percentiles], rtol=1e-6,
+                               atol=1e-6 * np.abs(lld).max(initial=0.0))
+    scale = np.abs(lld).max(axis=0).astype(np.float64)[:, None]
+    atol = np.broadcast_to(1e-5 * scale, reference.shape).copy()
+    atol[:, [names.index("skewness"), names.index("kurtosis")]] = 1e-5
+    excess = np.abs(stats - reference) - (1e-5 * np.abs(reference) + atol)
+    assert np.max(excess) <= 0, np.unravel_index(np.argmax(excess), excess.shape)
+
+
+# Around the sorting network's powers of two, and enough columns for several blocks of columns with a
+# partial last one.
+@pytest.mark.parametrize("n_frames", [2, 5, 31, 32, 33, 64, 65, 190, 257, 2049])
+def test_many_columns_match_reference(n_frames):
+    rng = np.random.default_rng(1000 + n_frames)
+    n_lld = 70
+    lld = (rng.standard_normal((n_frames, n_lld)) * rng.uniform(0.1, 100, n_lld) + rng.uniform(-50, 50, n_lld))
+    lld[:, 5] = rng.integers(-2, 3, n_frames)  # ties, zeros
+    lld[:, 6] = np.sort(lld[:, 6])  # already sorted
+    lld[:, 7] = np.sort(lld[:, 7])[::-1]  # reverse sorted
+    lld[:, 8] = np.where(rng.random(n_frames) < 0.6, 0.0, lld[:, 8])  # mostly zeros (unvoiced pitch)
+    lld[:, 9] = 3.0  # constant
+    lld[::2, 10] = -0.0  # signed zeros
+    lld[1::2, 10] = 0.0
+    _assert_matches_reference(lld.astype(np.float32))
+
+
+def test_columns_are_independent_of_block_position():
+    rng = np.random.default_rng(3)
+    lld = rng.standard_normal((123, 100)).astype(np.float32)
+    whole = kernels.functionals(lld)
+    for j in (0, 31, 32, 33, 63, 64, 99):
+        np.testing.assert_array_equal(kernels.functionals(np.ascontiguousarray(lld[:, j:j + 1]))[0], whole[j])
+
+
+def test_non_contiguous_input_gives_the_same_result():
+    lld = np.random.default_rng(4).standard_normal((300, 90)).astype(np.float32)
+    for view in (lld[::2, ::3], np.asfortranarray(lld), lld[:, 5:70]):
+        np.testing.assert_array_equal(kernels.functionals(view), kernels.functionals(np.ascontiguousarray(view)))
