@@ -73,7 +73,9 @@ class FrameContext:
         """``(n_frames, n_mels)`` log-mel energies in dB."""
         return self.cached(
             "log_mel",
-            lambda: kernels.power_to_db(kernels.apply_filterbank(self.power_spectrum(), self.setup.mel_filterbank)),
+            lambda: kernels.power_to_db(
+                kernels.apply_filterbank(self.power_spectrum(), self.setup.mel_filterbank), amin=1e-10
+            ),
         )
 
 
