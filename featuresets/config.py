@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emovox.errors import UsageError
-from featuresets.families import FAMILIES
+from featuresets.families import FAMILIES, with_requirements
 
 #: Statistics taken over frames, in the order the kernels return them (kernels.FUNCTIONAL_NAMES).
 ALL_FUNCTIONALS: tuple[str, ...] = (
@@ -48,7 +48,7 @@ class FeatureSetConfig:
     mel_slaney_norm: bool = True
     n_mfcc: int = 20
     delta_width: int = 9
-    families: tuple[str, ...] = ("rms", "zcr", "mfcc", "mfcc_delta", "mfcc_delta2", "logmel")
+    families: tuple[str, ...] = ("rms", "zcr", "mfcc", "mfcc_delta", "mfcc_delta2", "logmel")  # see FEATURE_SETS
     functionals: tuple[str, ...] = ALL_FUNCTIONALS
     family_params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
@@ -79,10 +79,10 @@ class FeatureSetConfig:
             raise UsageError(f"feature set {self.name!r}: bad parameters for family {family!r}: {error}") from None
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict (tuples become lists), every selected family's parameters spelled out."""
+        """A JSON-ready dict (tuples become lists), the parameters of every family computed spelled out."""
         data = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "family_params"}
         data["family_params"] = {
-            family: dataclasses.asdict(self.params_of(family)) for family in self.families
+            family: dataclasses.asdict(self.params_of(family)) for family in with_requirements(self.families)
         }
         return json.loads(json.dumps(data))
 
@@ -102,14 +102,38 @@ class FeatureSetConfig:
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+#: Every family meant to be selected (names starting with "_" are internal helpers of other families).
+PUBLIC_FAMILIES: tuple[str, ...] = tuple(name for name in FAMILIES if not name.startswith("_"))
+
+
+def _named(name: str, families: tuple[str, ...], **overrides) -> FeatureSetConfig:
+    missing = [f for f in families if f not in FAMILIES]
+    if missing:  # a family module failed to register: fail loudly at import, not in a worker
+        raise RuntimeError(f"feature set {name!r} names unregistered families {missing}")
+    return FeatureSetConfig(name=name, families=families, **overrides)
+
+
 FEATURE_SETS: dict[str, FeatureSetConfig] = {
-    "default": FeatureSetConfig(),
-    "mfcc": FeatureSetConfig(
-        name="mfcc",
-        families=("mfcc", "mfcc_delta", "mfcc_delta2"),
-        n_mfcc=13,
+    # Everything: energy, cepstral, spectral, chroma, rhythm, pitch and voice quality, LPC, TEO,
+    # modulation spectra, wavelets and Fourier parameters.
+    "default": _named("default", PUBLIC_FAMILIES),
+    # The MFCC statistics of the survey's classical rows: 13 MFCC with deltas, 6 statistics each.
+    "mfcc": _named(
+        "mfcc", ("mfcc", "mfcc_delta", "mfcc_delta2"), n_mfcc=13,
         functionals=("mean", "std", "min", "max", "skewness", "kurtosis"),
     ),
+    "prosody": _named(
+        "prosody",
+        ("rms", "zcr", "temporal_centroid", "signal_variance", "log_energy", "onset_strength", "beat_histogram",
+         "pitch", "voice_quality"),
+    ),
+    "spectral": _named(
+        "spectral",
+        ("spectral_shape", "spectral_contrast", "spectral_flux", "chroma", "lpc", "lpcc", "fourier_params"),
+    ),
+    "msf": _named("msf", ("msf",)),
+    "teo": _named("teo", ("teo", "teo_cb")),
+    "wavelet": _named("wavelet", ("dwt", "cwt")),
 }
 
 

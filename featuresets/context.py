@@ -54,8 +54,12 @@ class FrameContext:
     def frames(self, length: int | None = None) -> np.ndarray:
         """``(n_frames, length)`` centred slice of the context frames (default: the analysis ``frame_length``)."""
         length = length or self.config.frame_length
+        if length == self.context_frames.shape[1]:
+            return self.context_frames
         offset = self.context_frames.shape[1] // 2 - length // 2
-        return np.ascontiguousarray(self.context_frames[:, offset : offset + length])
+        return self.cached(
+            ("frames", length), lambda: np.ascontiguousarray(self.context_frames[:, offset : offset + length])
+        )
 
     def cached(self, key: Any, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """``compute()`` once per block for ``key``; for spectra several families share."""

@@ -15,20 +15,8 @@ import numpy as np
 import kernels
 from featuresets.config import ALL_FUNCTIONALS, FeatureSetConfig
 from featuresets.context import FrameContext, SequenceContext, SpectralSetup
-from featuresets.families import FAMILIES
+from featuresets.families import FAMILIES, with_requirements
 from featuresets.stream import FrameCounter, iter_centered_frames
-
-
-def _with_requirements(selected: Iterable[str]) -> list[str]:
-    """The selected families plus everything they require, in registry order."""
-    needed: set[str] = set()
-    stack = list(selected)
-    while stack:
-        name = stack.pop()
-        if name not in needed:
-            needed.add(name)
-            stack.extend(FAMILIES[name].requires)
-    return [name for name in FAMILIES if name in needed]
 
 
 class FeatureExtractor:
@@ -46,7 +34,7 @@ class FeatureExtractor:
         self.setup = SpectralSetup(config)
         self._families = {
             name: FAMILIES[name](config, config.params_of(name), self.setup)
-            for name in _with_requirements(config.families)
+            for name in with_requirements(config.families)
         }
         self._selected = list(config.families)
         self.context_length = max(f.context_length for f in self._families.values())

@@ -14,4 +14,18 @@ FAMILIES: dict[str, type[Family]] = {
     family.name: family for module in _MODULES for family in module.FAMILY_CLASSES
 }
 
-__all__ = ["FAMILIES", "Family", "NoParams"]
+
+
+def with_requirements(selected) -> list[str]:
+    """The selected families plus everything they require, in registry order."""
+    needed: set[str] = set()
+    stack = list(selected)
+    while stack:
+        name = stack.pop()
+        if name not in needed:
+            needed.add(name)
+            stack.extend(FAMILIES[name].requires)
+    return [name for name in FAMILIES if name in needed]
+
+
+__all__ = ["FAMILIES", "Family", "NoParams", "with_requirements"]

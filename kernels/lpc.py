@@ -1,0 +1,214 @@
+"""Linear prediction: autocorrelation from a power spectrum, Levinson-Durbin, LPC cepstrum.
+
+Conventions: the inverse filter is ``A(z) = 1 + a_1 z^-1 + ... + a_p z^-p`` (the all-pole
+model ``G / A(z)``, the sign of ``scipy.signal.lfilter``'s denominator and of
+``librosa.lpc``), so the predictor is ``x[n] ~ -sum_k a_k x[n-k]``.
+
+The autocorrelation of a windowed frame is read off its power spectrum: for a frame of
+``frame_length <= n_fft`` samples zero-padded to ``n_fft``, ``irfft(|X|^2)`` is the circular
+autocorrelation, equal to the linear one at lags ``< n_fft - frame_length``. Pre-emphasis
+``1 - mu z^-1`` enters as the weight ``|1 - mu e^{-jw}|^2 = 1 + mu^2 - 2 mu cos w``: exactly the
+autocorrelation of the windowed frame filtered by ``1 - mu z^-1`` (``frame_length + 1``
+samples), valid at lags ``<= n_fft - frame_length - 1``. That is pre-emphasis applied after
+the window; the usual order (before it) differs by ``mu x[n-1] (w[n] - w[n-1])``, below
+0.8 % of ``|x[n-1]|`` for a Hann window of 400 samples (``|w'| <= pi / 400``).
+"""
+
+import numba
+import numpy as np
+
+_FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+
+
+@numba.njit(cache=True, nogil=True)
+def _power_basis(n_fft, n_lags, pre_emphasis):
+    """(n_lags, n_fft // 2 + 1) float64: r[k] = basis[k] @ power (one-sided spectrum weights)."""
+    n_bins = n_fft // 2 + 1
+    basis = np.empty((n_lags, n_bins))
+    for b in range(n_bins):
+        w = 2.0 if 0 < b < n_fft - b else 1.0  # bins 0 and n_fft/2 appear once in the full spectrum
+        c1 = np.cos(2.0 * np.pi * b / n_fft)
+        scale = w * (1.0 + pre_emphasis * pre_emphasis - 2.0 * pre_emphasis * c1) / n_fft
+        prev, cur = c1, 1.0  # cos(-w), cos(0); then cos((k+1) w) = 2 cos(w) cos(k w) - cos((k-1) w)
+        for k in range(n_lags):
+            basis[k, b] = scale * cur
+            prev, cur = cur, 2.0 * c1 * cur - prev
+    return basis
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _dot(a, b):
+    s = 0.0
+    for j in range(a.shape[0]):
+        s += a[j] * b[j]
+    return s
+
+
+@numba.njit(cache=True, nogil=True)
+def autocorrelation_from_power(power, n_fft, n_lags, pre_emphasis=0.0):
+    """Autocorrelation lags ``0..n_lags-1`` of the (pre-emphasised) frames behind a power spectrum.
+
+    Parameters
+    ----------
+    power : (n_frames, n_fft // 2 + 1) float32, ``|rfft(frame * window, n_fft)|^2``
+    n_fft : int, even, the FFT length of ``power``
+    n_lags : int >= 1
+    pre_emphasis : float, ``mu`` of ``1 - mu z^-1`` (0 for none)
+
+    Returns
+    -------
+    r : (n_frames, n_lags) float64, ``r[t, k] = sum_n y[n] y[n+k]`` of the windowed frame ``y``
+        (filtered by ``1 - mu z^-1``), circular over ``n_fft`` samples (see the module docstring).
+    """
+    n_bins = n_fft // 2 + 1
+    if power.shape[1] != n_bins:
+        raise ValueError("power must have n_fft // 2 + 1 columns")
+    basis = _power_basis(n_fft, n_lags, pre_emphasis)
+    n_frames = power.shape[0]
+    out = np.empty((n_frames, n_lags))
+    row = np.empty(n_bins)
+    for t in range(n_frames):
+        src = power[t]
+        for b in range(n_bins):
+            row[b] = src[b]
+        for k in range(n_lags):
+            out[t, k] = _dot(basis[k], row)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _levinson_into(r, order, a, prev):
+    """``levinson_durbin`` writing ``a_1..a_p`` into ``a`` (scratch ``prev``); returns the error."""
+    for j in range(order):
+        a[j] = 0.0
+    if r[0] <= 0.0:
+        return 0.0
+    error = r[0]
+    floor = r[0] * 1e-12
+    for i in range(order):
+        acc = r[i + 1]
+        for j in range(i):
+            acc += a[j] * r[i - j]
+        k = -acc / error
+        if not (abs(k) < 1.0):
+            break
+        new_error = error * (1.0 - k * k)
+        if new_error <= floor:
+            break
+        for j in range(i):
+            prev[j] = a[j]
+        for j in range(i):
+            a[j] = prev[j] + k * prev[i - 1 - j]
+        a[i] = k
+        error = new_error
+    return error
+
+
+@numba.njit(cache=True, nogil=True)
+def levinson_durbin(r, order):
+    """Solve the autocorrelation normal equations of one frame by the Levinson-Durbin recursion.
+
+    Stops before an order whose prediction error would drop to ``1e-12 r[0]`` or below, or whose
+    reflection coefficient reaches magnitude 1 (only an exactly predictable frame, e.g. a pure
+    sinusoid at order 2, or rounding gets there), leaving the higher coefficients 0.
+    ``r[0] <= 0`` (silence) gives all zeros and error 0.
+
+    Parameters
+    ----------
+    r : (>= order + 1,) float64, autocorrelation lags 0..order
+    order : int >= 1
+
+    Returns
+    -------
+    a : (order,) float64, ``a_1..a_p`` of ``A(z) = 1 + sum a_k z^-k``
+    error : float, the final prediction error power (same unit as ``r``)
+    """
+    a = np.zeros(order)
+    error = _levinson_into(r, order, a, np.zeros(order))
+    return a, error
+
+
+@numba.njit(cache=True, nogil=True)
+def _cepstrum_into(a, c):
+    """``lpc_to_cepstrum`` writing ``c_1..c_n`` into ``c`` (n = len(c))."""
+    p = a.shape[0]
+    for n in range(1, c.shape[0] + 1):
+        acc = -a[n - 1] if n <= p else 0.0
+        for k in range(max(1, n - p), n):
+            acc -= (k / n) * c[k - 1] * a[n - k - 1]
+        c[n - 1] = acc
+
+
+@numba.njit(cache=True, nogil=True)
+def lpc_to_cepstrum(a, n_cepstra):
+    """Cepstrum ``c_1..c_n`` of the all-pole model ``1 / A(z)`` (gain term c_0 left out).
+
+    The standard recursion ``c_n = -a_n - sum_{k=1}^{n-1} (k/n) c_k a_{n-k}`` (``a_n = 0`` for
+    n > p): ``log(1 / A(z)) = sum_{n>=1} c_n z^-n``, so ``c_n`` is twice the real cepstrum of
+    ``|1/A(e^jw)|`` at quefrency n (minimum phase).
+
+    Parameters
+    ----------
+    a : (p,) float64, ``a_1..a_p``
+    n_cepstra : int >= 1
+
+    Returns
+    -------
+    c : (n_cepstra,) float64, dimensionless (natural-log units)
+    """
+    c = np.zeros(n_cepstra)
+    _cepstrum_into(a, c)
+    return c
+
+
+@numba.njit(cache=True, nogil=True)
+def lpc_from_power(power, n_fft, order, pre_emphasis=0.0):
+    """LPC coefficients of every frame from its power spectrum (autocorrelation method).
+
+    ``autocorrelation_from_power`` (needs ``order <= n_fft - frame_length - 1``) then
+    ``levinson_durbin``; silent frames give zeros.
+
+    Parameters
+    ----------
+    power : (n_frames, n_fft // 2 + 1) float32, ``|rfft(frame * window, n_fft)|^2``
+    n_fft, order : int
+    pre_emphasis : float, ``mu`` of ``1 - mu z^-1`` (0 for none)
+
+    Returns
+    -------
+    lpc : (n_frames, order) float64, ``a_1..a_p`` (float64 so that ``lpcc_from_lpc`` starts
+        from unrounded coefficients)
+    """
+    r = autocorrelation_from_power(power, n_fft, order + 1, pre_emphasis)
+    n_frames = power.shape[0]
+    lpc = np.zeros((n_frames, order))
+    prev = np.zeros(order)
+    for t in range(n_frames):
+        _levinson_into(r[t], order, lpc[t], prev)
+    return lpc
+
+
+@numba.njit(cache=True, nogil=True)
+def lpcc_from_lpc(lpc, n_cepstra):
+    """``lpc_to_cepstrum`` of every frame.
+
+    Parameters
+    ----------
+    lpc : (n_frames, order) float64 (or float32)
+    n_cepstra : int >= 1
+
+    Returns
+    -------
+    lpcc : (n_frames, n_cepstra) float32, ``c_1..c_n``
+    """
+    n_frames = lpc.shape[0]
+    out = np.empty((n_frames, n_cepstra), dtype=np.float32)
+    a = np.empty(lpc.shape[1])
+    c = np.empty(n_cepstra)
+    for t in range(n_frames):
+        for k in range(lpc.shape[1]):
+            a[k] = lpc[t, k]
+        _cepstrum_into(a, c)
+        for k in range(n_cepstra):
+            out[t, k] = c[k]
+    return out
