@@ -23,6 +23,7 @@ from features_store.schema import (
     LOCK_FILE,
     META,
     PROVENANCE_KEY,
+    RESULT_COLUMNS,
     SCHEMA_VERSION,
     STATIC_COLUMNS,
     STATIC_ROWS_PER_CHUNK,
@@ -89,7 +90,8 @@ def check_store_target(path: str | os.PathLike, *, feature_set: str, feature_has
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise StoreError(f"{path}: is a file, not a feature store; choose another --store path")
-    if (path / "zarr.json").is_file():
+    exists = (path / "zarr.json").is_file() and not _unfinished_store(path)
+    if exists:
         store = FeatureStore(path)
         if store.feature_hash != feature_hash:
             raise StoreMismatchError(
@@ -97,14 +99,37 @@ def check_store_target(path: str | os.PathLike, *, feature_set: str, feature_has
                 f"not {feature_set!r} (hash {feature_hash}); use another --store, or "
                 f"--feature-set {store.feature_set} to add to this one"
             )
-    elif path.is_dir() and any(p.name != LOCK_FILE for p in path.iterdir()):
+    elif path.is_dir() and any(p.name != LOCK_FILE for p in path.iterdir()) and not _unfinished_store(path):
         raise StoreError(f"{path}: folder exists and is not an emovox feature store; choose another --store path")
     existing = path
     while not existing.exists():
         existing = existing.parent
+    if not existing.is_dir():
+        # Found here, before any flow starts, rather than by mkdir once the run is under way.
+        raise StoreError(f"{path}: cannot be created, {existing} is a file, not a folder; choose another --store path")
     if not os.access(existing, os.W_OK):
         raise StoreError(f"{path}: not writable ({existing} is read-only for you); choose another --store path")
-    return (path / "zarr.json").is_file()
+    return exists
+
+
+def _unfinished_store(path: Path) -> bool:
+    """True when ``path`` holds only the beginnings of a store, left by a run killed while creating it.
+
+    ``_create`` writes the group, then the arrays, and the provenance last. A group without the
+    provenance whose entries are all the store's own holds no results: it is created afresh (under
+    the lock) instead of being refused for ever as "not an emovox feature store". Anything else
+    without the provenance (another Zarr group, a folder of other files) is still refused.
+    """
+    if not (path / "zarr.json").is_file():
+        return False
+    own = {"zarr.json", FEATURES, META, LOCK_FILE}
+    try:
+        # Zarr writes every file through a temporary "<name>.<hex>.partial" that a kill can leave behind.
+        if any(p.name not in own and not p.name.endswith(".partial") for p in path.iterdir()):
+            return False
+        return PROVENANCE_KEY not in zarr.open_group(str(path), mode="r").attrs
+    except (OSError, ValueError, zarr.errors.BaseZarrError):
+        return False
 
 
 def prepare_store(
@@ -129,15 +154,18 @@ def prepare_store(
 
 def _create(path: Path, feature_set, feature_config, feature_hash, feature_names, rows_per_chunk) -> None:
     group = zarr.open_group(str(path), mode="a")  # "w" would delete the lock file beside it
+    # overwrite=True: arrays left by a run killed before it wrote the provenance (see _unfinished_store).
     group.create_array(
         FEATURES, shape=(0, len(feature_names)), chunks=(rows_per_chunk, len(feature_names)),
-        dtype="float32", fill_value=np.nan, compressors=_COMPRESSOR,
+        dtype="float32", fill_value=np.nan, compressors=_COMPRESSOR, overwrite=True,
     )
     for column in STATIC_COLUMNS:
-        group.create_array(f"{META}/{column}", shape=(0,), chunks=(STATIC_ROWS_PER_CHUNK,), dtype=str)
-    group.create_array(f"{META}/duration", shape=(0,), chunks=(rows_per_chunk,), dtype="float32", fill_value=np.nan)
-    group.create_array(f"{META}/status", shape=(0,), chunks=(rows_per_chunk,), dtype="uint8", fill_value=0)
-    group.create_array(f"{META}/error", shape=(0,), chunks=(rows_per_chunk,), dtype=str)
+        group.create_array(f"{META}/{column}", shape=(0,), chunks=(STATIC_ROWS_PER_CHUNK,), dtype=str, overwrite=True)
+    group.create_array(f"{META}/duration", shape=(0,), chunks=(rows_per_chunk,), dtype="float32", fill_value=np.nan,
+                       overwrite=True)
+    group.create_array(f"{META}/status", shape=(0,), chunks=(rows_per_chunk,), dtype="uint8", fill_value=0,
+                       overwrite=True)
+    group.create_array(f"{META}/error", shape=(0,), chunks=(rows_per_chunk,), dtype=str, overwrite=True)
     # The provenance goes last: a store without it was never finished and is not opened as one.
     created = _now()
     group.attrs[PROVENANCE_KEY] = {
@@ -157,29 +185,36 @@ def plan_pending_chunks(store: FeatureStore, utterances: Sequence, *, source: di
     """Add new utterances to the store and list the row chunks that still need work.
 
     ``utterances`` are ``corpora.Utterance``-like objects (attributes named as STATIC_COLUMNS).
-    Rows already in the store keep their place; new ids are appended in the given order. A row is
+    Rows already in the store (same path) keep their place; new files are appended in the given order. A row is
     pending when its status is not ok (never done, failed before, or its features chunk is gone).
     Returns the jobs (one per row chunk with pending rows) and the number of rows already done.
     """
-    id_array = store.meta_array("id")
-    existing_ids = [str(i) for i in id_array[:]]
-    row_of = {uid: row for row, uid in enumerate(existing_ids)}
-    new = [u for u in utterances if u.id not in row_of]
-    n_rows = len(existing_ids) + len(new)
-    for row, u in enumerate(new, start=len(existing_ids)):
-        row_of[u.id] = row
+    # Rows are keyed by absolute path: ids are relative to their corpus root, so two corpora added
+    # to one store (EMO-DB and RAVDESS, two archives) may share an id but never a path.
+    existing = [str(p) for p in store.meta_array("path")[:]]
+    row_of = {path: row for row, path in enumerate(existing) if path}
+    new = [u for u in utterances if u.path not in row_of]
+    # Paths are never empty: a row without one was added by a run killed between growing the arrays
+    # and naming the rows. It holds no results, so new utterances take such rows first; left
+    # unused at the end, they are cut off (a crashed run must leave no nameless rows behind).
+    free = [row for row, path in enumerate(existing) if not path]
+    slots = [*free, *range(len(existing), len(existing) + max(0, len(new) - len(free)))]
+    for u, row in zip(new, slots):
+        row_of[u.path] = row
+    n_rows = 1 + max(row_of.values(), default=-1)
 
-    if n_rows != len(existing_ids):
-        store.features.resize((n_rows, store.features.shape[1]))
-        for column in (*STATIC_COLUMNS, "duration", "status", "error"):
-            store.meta_array(column).resize((n_rows,))
+    # Every array, not only when the row count changes: a run killed half-way through these
+    # resizes leaves them of unequal lengths, and this repairs that.
+    for array in (store.features, *(store.meta_array(c) for c in (*STATIC_COLUMNS, *RESULT_COLUMNS))):
+        if array.shape[0] != n_rows:
+            array.resize((n_rows, *array.shape[1:]))
     _write_static_columns(store, utterances, row_of, n_rows)
 
     codes = store.status_codes()
     pending_by_chunk: dict[int, list[tuple[int, str]]] = {}
     done = 0
     for u in utterances:
-        row = row_of[u.id]
+        row = row_of[u.path]
         if codes[row] == STATUS_OK:
             done += 1
             continue
@@ -202,7 +237,7 @@ def _write_static_columns(store: FeatureStore, utterances: Sequence, row_of: dic
         )
         updated = values.copy()
         for u in utterances:
-            updated[row_of[u.id]] = getattr(u, column)
+            updated[row_of[u.path]] = getattr(u, column)
         if len(current) != n_rows or not np.array_equal(updated, values):
             array[:] = updated
 

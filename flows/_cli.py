@@ -62,6 +62,8 @@ def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentPars
     """Parse ``argv``, call ``main(args)`` and turn expected failures into one-line errors."""
     args = parser.parse_args(argv)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect's temporary local server gets 20 s to start by default: too little on a busy machine.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if not args.debug:
         import prefect.logging.configuration  # noqa: F401  (configures Prefect's handlers first)
 

@@ -1,10 +1,18 @@
-"""Shared test setup: an isolated Prefect home, and the shared corpora when present."""
+"""Shared test setup: an isolated Prefect home and server, and the shared corpora when present.
+
+Every command a test runs talks to ONE Prefect server started for the test session on loopback
+(SQLite in a temporary PREFECT_HOME), instead of each starting Prefect's temporary server (~10 s
+each). Tests of the contract's zero-setup default pass ``ephemeral=True`` to ``run_module``.
+"""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -28,9 +36,71 @@ def shared_corpus(name: str) -> Path:
     return path
 
 
-def run_module(module: str, *args: str, timeout: float = 600, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m <module> args`` as a user would, with the test's isolated Prefect home."""
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def start_prefect_server(home: str, timeout: float = 90) -> tuple[subprocess.Popen, str]:
+    """``prefect server start`` on a free loopback port with its own home; returns (process, API URL)."""
+    port = _free_port()
+    env = dict(os.environ, PREFECT_HOME=home, PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env.pop("PREFECT_API_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    api_url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _healthy(api_url):
+            return process, api_url
+        if process.poll() is not None:
+            break
+        time.sleep(0.5)
+    process.kill()
+    raise RuntimeError(f"the Prefect server did not start within {timeout} s")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server():
+    """One Prefect server for the whole session; its URL is in PREFECT_API_URL for every command."""
+    try:
+        process, api_url = start_prefect_server(os.path.join(_PREFECT_HOME, "server"))
+    except RuntimeError:
+        yield None  # fall back to each command's temporary server
+        return
+    os.environ["PREFECT_API_URL"] = api_url
+    try:
+        yield api_url
+    finally:
+        os.environ.pop("PREFECT_API_URL", None)
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run_module(module: str, *args: str, timeout: float = 600, cwd: Path | None = None,
+               ephemeral: bool = False) -> subprocess.CompletedProcess:
+    """Run ``python -m <module> args`` as a user would, with the test's isolated Prefect home.
+
+    ``ephemeral=True`` leaves PREFECT_API_URL unset, so the command starts Prefect's temporary
+    local server itself, as on a fresh machine.
+    """
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    if ephemeral:
+        env.pop("PREFECT_API_URL", None)
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=cwd or REPO_ROOT, env=env, capture_output=True, text=True, timeout=timeout,

@@ -112,7 +112,7 @@ def alone(extractor: FeatureExtractor, path: str) -> tuple[np.ndarray, float]:
 def ravdess_run(tmp_path_factory):
     """``python -m flows.extract examples/ravdess --rows-per-chunk 2`` from a fresh cwd (no --store)."""
     cwd = tmp_path_factory.mktemp("ravdess-run")
-    result = run_module("flows.extract", str(EXAMPLES / "ravdess"), "--rows-per-chunk", "2", cwd=cwd)
+    result = run_module("flows.extract", str(EXAMPLES / "ravdess"), "--rows-per-chunk", "2", cwd=cwd, ephemeral=True)
     return cwd, result
 
 
