@@ -63,13 +63,17 @@ def _part_stems(out_dir: Path) -> list[str]:
 
 
 def done_files(out_dir: str | os.PathLike) -> dict[str, tuple[int, int]]:
-    """``{path: (size, mtime_ns)}`` of every file with a finished result (ok or error)."""
+    """``{path: (size, mtime_ns)}`` of every file whose newest result is ok (failed files are tried again)."""
     out_dir = Path(out_dir)
     done: dict[str, tuple[int, int]] = {}
     for stem in _part_stems(out_dir):
-        table = pq.read_table(out_dir / PARTS / f"{stem}{FILES_SUFFIX}", columns=["path", "size", "mtime_ns"])
-        for path, size, mtime in zip(*(table.column(c).to_pylist() for c in ("path", "size", "mtime_ns"))):
-            done[path] = (size, mtime)
+        table = pq.read_table(out_dir / PARTS / f"{stem}{FILES_SUFFIX}", columns=["path", "size", "mtime_ns", "status"])
+        columns = (table.column(c).to_pylist() for c in ("path", "size", "mtime_ns", "status"))
+        for path, size, mtime, status in zip(*columns):
+            if status == "ok":
+                done[path] = (size, mtime)
+            else:
+                done.pop(path, None)
     return done
 
 

@@ -78,7 +78,9 @@ def label_file(path: str, extractor, model, segmenter: SegmenterConfig, block_se
     duration = counter.n / segmenter.sampling_rate
     spans_array = np.array(spans, dtype=np.float64).reshape(-1, 2)
     if vectors:
-        probabilities = np.asarray(model.predict_proba(np.vstack(vectors)), dtype=np.float64)
+        # A model trained with per-speaker normalisation gets the recording as its "speaker".
+        groups = [path] * len(vectors) if getattr(model, "normalisation", "none") == "speaker" else None
+        probabilities = np.asarray(model.predict_proba(np.vstack(vectors), groups), dtype=np.float64)
     else:
         probabilities = np.zeros((0, len(labels)))
     winners = probabilities.argmax(axis=1) if len(probabilities) else np.zeros(0, dtype=int)

@@ -1,0 +1,218 @@
+"""Archive of recordings -> per-file and per-segment emotion labels (Parquet and CSV).
+
+    python -m flows.label ARCHIVE_DIR --model default|MODEL_DIR --out OUT_DIR [--workers N] [--address ...]
+
+Every audio file under ARCHIVE_DIR is decoded block by block, cut into speech segments (energy
+VAD; silence is never labelled), and each segment is classified. Dask runs batches of files; each
+batch writes its own part files, so results appear as the run goes and an interrupted run resumes
+where it stopped. Files already labelled (same path, size and modification time) are skipped; a
+changed file is labelled again. At the end the parts are consolidated into files.{parquet,csv},
+segments.{parquet,csv}, summary.md, label_shares.png and per-file timelines.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from distributed import as_completed
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+import corpora
+from emovox.errors import UsageError
+from flows import _cli
+from flows._dask import dask_client
+from labelling import SegmenterConfig
+from labelling.model_cache import model_and_extractor, resolve_model_dir
+from labelling.outputs import consolidate, done_files, new_run_id
+from labelling.reports import archive_summary, timeline_png
+from labelling.worker import BatchSummary, FileJob, file_job, label_batch
+
+PROGRESS_EVERY_SECONDS = 5.0
+
+
+@dataclass
+class LabelSummary:
+    out: str
+    n_files: int
+    n_already_done: int = 0
+    n_ok: int = 0
+    n_failed: int = 0
+    audio_seconds: float = 0.0
+    speech_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+
+    def line(self) -> str:
+        if self.n_ok + self.n_failed == 0:
+            return f"emovox label: nothing to do: all {self.n_already_done} files are already labelled in {self.out}"
+        speed = self.audio_seconds / self.wall_seconds if self.wall_seconds > 0 else 0.0
+        return (
+            f"emovox label: {self.n_ok} ok, {self.n_failed} failed, {self.n_already_done} already done "
+            f"({self.audio_seconds:.0f} s of audio, {self.speech_seconds:.0f} s of speech, in {self.wall_seconds:.1f} s, "
+            f"{speed:.0f}x real time) -> {self.out}"
+        )
+
+
+def plan_batches(jobs: list[FileJob], files_per_batch: int, seconds_per_batch: float) -> list[list[FileJob]]:
+    """Cut the files into batches of at most ``files_per_batch`` files and roughly ``seconds_per_batch`` of audio.
+
+    File sizes stand in for durations (16-bit mono 16 kHz is 32 kB/s; compressed files are smaller,
+    so batches of them hold more audio), so that one long recording does not share a batch with many others.
+    """
+    bytes_per_batch = seconds_per_batch * 32000
+    batches: list[list[FileJob]] = []
+    current: list[FileJob] = []
+    size = 0
+    for job in jobs:
+        if current and (len(current) >= files_per_batch or size + job.size > bytes_per_batch):
+            batches.append(current)
+            current, size = [], 0
+        current.append(job)
+        size += job.size
+    if current:
+        batches.append(current)
+    return batches
+
+
+@task(name="plan-labelling", cache_policy=NO_CACHE)
+def plan_labelling(archive_dir: str, out_dir: str) -> tuple[list[FileJob], int]:
+    logger = get_run_logger()
+    discovery = corpora.discover(archive_dir, "archive")
+    done = done_files(out_dir)
+    jobs, n_done = [], 0
+    for utterance in discovery.utterances:
+        job = file_job(utterance.path)
+        if done.get(job.path) == (job.size, job.mtime_ns):
+            n_done += 1
+        else:
+            jobs.append(job)
+    logger.info("found %d audio files in %s: %d already labelled, %d to label", len(discovery.utterances),
+                discovery.root, n_done, len(jobs))
+    return jobs, n_done
+
+
+@task(name="label-batches", cache_policy=NO_CACHE)
+def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segmenter: SegmenterConfig, *,
+                address: str | None, workers: int | None, block_seconds: float) -> list[BatchSummary]:
+    logger = get_run_logger()
+    run = new_run_id()
+    n_files = sum(len(b) for b in batches)
+    summaries: list[BatchSummary] = []
+    started = last = time.monotonic()
+    with dask_client(address, workers) as client:
+        logger.info("Dask: %d workers; %d files in %d batches", len(client.scheduler_info()["workers"]), n_files, len(batches))
+        futures = client.map(
+            label_batch, [out_dir] * len(batches), [run] * len(batches), range(len(batches)), batches,
+            [model_dir] * len(batches), [segmenter] * len(batches), [block_seconds] * len(batches),
+            key=[f"label-{run}-{i}" for i in range(len(batches))], retries=2,
+        )
+        for future in as_completed(futures):
+            summaries.append(future.result())
+            future.release()
+            now = time.monotonic()
+            if now - last >= PROGRESS_EVERY_SECONDS or len(summaries) == len(batches):
+                last = now
+                done = sum(s.n_ok + s.n_failed for s in summaries)
+                audio = sum(s.audio_seconds for s in summaries)
+                logger.info("label: %d/%d files, %d failed, %.0f s of audio, %.0fx real time", done, n_files,
+                            sum(s.n_failed for s in summaries), audio, audio / max(now - started, 1e-9))
+    return summaries
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def write_reports(out_dir: str, model_dir: str, max_timelines: int) -> None:
+    model, _ = model_and_extractor(model_dir)
+    labels = list(model.labels_)
+    files, segments = consolidate(out_dir)
+    archive_summary(files, labels, out_dir)
+    timelines = Path(out_dir) / "timelines"
+    timelines.mkdir(exist_ok=True)
+    by_path = dict(tuple(segments.groupby("path"))) if len(segments) else {}
+    for row in files[files.status == "ok"].head(max_timelines).itertuples():
+        name = Path(row.path).stem
+        timeline_png(by_path.get(row.path, segments.iloc[0:0]), labels, row.duration,
+                     f"{row.path}: {row.dominant_label or 'no speech'}", timelines / f"{name}.png")
+
+
+@flow(name="emovox-label", validate_parameters=True)
+def label_flow(
+    archive_dir: str,
+    out: str,
+    model: str = "default",
+    workers: int | None = None,
+    address: str | None = None,
+    files_per_batch: int = 32,
+    seconds_per_batch: float = 600.0,
+    segment_seconds: float = 4.0,
+    overlap_seconds: float = 1.0,
+    block_seconds: float = 30.0,
+    max_timelines: int = 50,
+) -> dict:
+    """Label every new or changed recording under ``archive_dir`` into ``out`` (resuming)."""
+    started = time.monotonic()
+    model_dir = resolve_model_dir(model)
+    model_and_extractor(model_dir)  # verify checksums and features before any work
+    out_dir = os.path.abspath(out)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    segmenter = SegmenterConfig(segment_seconds=segment_seconds, overlap_seconds=overlap_seconds)
+    jobs, n_done = plan_labelling(archive_dir, out_dir)
+    batches = plan_batches(jobs, files_per_batch, seconds_per_batch)
+    summaries = run_batches(out_dir, batches, model_dir, segmenter, address=address, workers=workers,
+                            block_seconds=block_seconds) if batches else []
+    write_reports(out_dir, model_dir, max_timelines)
+    summary = LabelSummary(
+        out=out_dir, n_files=len(jobs) + n_done, n_already_done=n_done,
+        n_ok=sum(s.n_ok for s in summaries), n_failed=sum(s.n_failed for s in summaries),
+        audio_seconds=sum(s.audio_seconds for s in summaries), speech_seconds=sum(s.speech_seconds for s in summaries),
+        failures=[f for s in summaries for f in s.failures], wall_seconds=time.monotonic() - started,
+    )
+    logger = get_run_logger()
+    for path, reason in summary.failures[:10]:
+        logger.warning("failed: %s: %s", path, reason)
+    return asdict(summary)
+
+
+def build_parser() -> _cli.ArgumentParser:
+    parser = _cli.ArgumentParser(prog="python -m flows.label",
+                                 description="Label the emotions in an archive of recordings, per file and per speech segment.")
+    parser.add_argument("archive_dir", metavar="ARCHIVE_DIR", help="folder of recordings (searched recursively)")
+    parser.add_argument("--model", default="default", help="'default' (shipped) or a folder written by flows.train")
+    parser.add_argument("--out", required=True, help="output folder (created; re-runs add new and changed files)")
+    parser.add_argument("--workers", type=int, help="local Dask worker processes (default: one per core)")
+    parser.add_argument("--address", help="Dask scheduler to use instead of a local cluster")
+    parser.add_argument("--files-per-batch", type=int, default=32, help="files per Dask task at most")
+    parser.add_argument("--seconds-per-batch", type=float, default=600.0, help="audio per Dask task, roughly")
+    parser.add_argument("--segment-seconds", type=float, default=4.0, help="longest segment")
+    parser.add_argument("--overlap-seconds", type=float, default=1.0, help="overlap of consecutive segments")
+    parser.add_argument("--block-seconds", type=float, default=30.0, help="decoding block length")
+    parser.add_argument("--max-timelines", type=int, default=50, help="timeline PNGs to draw (first files by path)")
+    _cli.add_common_options(parser)
+    return parser
+
+
+def main(args) -> int:
+    for name in ("workers", "files_per_batch", "seconds_per_batch", "segment_seconds", "block_seconds"):
+        _cli.check_positive("--" + name.replace("_", "-"), getattr(args, name))
+    if not 0 <= args.overlap_seconds < args.segment_seconds:
+        raise UsageError(f"--overlap-seconds {args.overlap_seconds}: must be at least 0 and less than --segment-seconds")
+    corpora.check_root(args.archive_dir, "archive")
+    model_and_extractor(resolve_model_dir(args.model))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out}: is a file; give a folder")
+    summary = LabelSummary(**label_flow(
+        archive_dir=args.archive_dir, out=args.out, model=args.model, workers=args.workers, address=args.address,
+        files_per_batch=args.files_per_batch, seconds_per_batch=args.seconds_per_batch,
+        segment_seconds=args.segment_seconds, overlap_seconds=args.overlap_seconds,
+        block_seconds=args.block_seconds, max_timelines=args.max_timelines,
+    ))
+    print(summary.line())
+    return _cli.EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(_cli.run(main, build_parser()))
