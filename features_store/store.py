@@ -74,9 +74,23 @@ class FeatureStore:
     def meta_array(self, column: str) -> zarr.Array:
         return self._group[f"{META}/{column}"]
 
+    def _column(self, name: str) -> np.ndarray:
+        """The meta column ``name`` as ``n_rows`` values, aligned with ``features``.
+
+        A run killed while growing the store (``features`` first, then each meta column) can leave
+        a column shorter than ``features`` until the next run repairs it; the missing entries read
+        as the column's fill value (no id, pending, NaN), so the store stays readable meanwhile.
+        """
+        array = self.meta_array(name)
+        values = array[:]
+        if len(values) >= self.n_rows:
+            return values[: self.n_rows]
+        fill = np.full(self.n_rows - len(values), array.fill_value, dtype=values.dtype)
+        return np.concatenate([values, fill])
+
     def status_codes(self) -> np.ndarray:
         """``(n_rows,)`` uint8 status codes; ok rows whose features chunk is missing count as pending."""
-        codes = np.asarray(self.meta_array("status")[:], dtype=np.uint8)
+        codes = np.asarray(self._column("status"), dtype=np.uint8)
         for chunk in self.missing_feature_chunks():
             # Only ok rows lose their status: a chunk whose every file failed is all NaN (the fill
             # value), which Zarr never writes, yet its error rows are still errors.
@@ -93,11 +107,11 @@ class FeatureStore:
     @cached_property
     def meta(self) -> pd.DataFrame:
         """One row per utterance: id, path, corpus, speaker, gender, label, label_code, duration (s), status, error."""
-        columns = {name: np.asarray(self.meta_array(name)[:], dtype=object) for name in STATIC_COLUMNS}
-        columns["duration"] = np.asarray(self.meta_array("duration")[:], dtype=np.float32)
+        columns = {name: np.asarray(self._column(name), dtype=object) for name in STATIC_COLUMNS}
+        columns["duration"] = np.asarray(self._column("duration"), dtype=np.float32)
         codes = self.status_codes()
         columns["status"] = np.array([STATUS_NAMES[int(c)] for c in codes], dtype=object)
-        columns["error"] = np.asarray(self.meta_array("error")[:], dtype=object)
+        columns["error"] = np.asarray(self._column("error"), dtype=object)
         frame = pd.DataFrame(columns)
         for name in (*STATIC_COLUMNS, "status", "error"):
             frame[name] = frame[name].astype(str)

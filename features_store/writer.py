@@ -83,9 +83,10 @@ def ensure_store_folder(path: str | os.PathLike) -> Path:
 def check_store_target(path: str | os.PathLike, *, feature_set: str, feature_hash: str) -> bool:
     """Check, without writing, that ``path`` can take rows of this feature configuration.
 
-    Returns True when a store is already there. Raises StoreError when the path is a file, a
-    foreign non-empty folder or not writable, and StoreMismatchError when the store there was made
-    with another feature configuration.
+    Returns True when a store is already there (False too for a store whose creation was cut
+    short, see ``_unfinished_store``). Raises StoreError when the path is a file, a foreign
+    non-empty folder, not writable or below a file, and StoreMismatchError when the store there
+    was made with another feature configuration.
     """
     path = Path(path)
     if path.exists() and not path.is_dir():

@@ -8,6 +8,7 @@ utterance-level values.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 
 import numpy as np
@@ -15,8 +16,8 @@ import numpy as np
 import kernels
 from featuresets.config import ALL_FUNCTIONALS, FeatureSetConfig
 from featuresets.context import FrameContext, SequenceContext, SpectralSetup
-from featuresets.families import FAMILIES, with_requirements
-from featuresets.stream import FrameCounter, iter_centered_frames
+from featuresets.families import FAMILIES, Family, with_requirements
+from featuresets.stream import FrameCounter, iter_centered_segments
 
 
 class FeatureExtractor:
@@ -37,6 +38,13 @@ class FeatureExtractor:
             for name in with_requirements(config.families)
         }
         self._selected = list(config.families)
+        # Only the families that override a stage are called in it (the base class's no-ops are skipped).
+        self._stage1_families = [
+            (name, f) for name, f in self._families.items() if type(f).frame_values is not Family.frame_values
+        ]
+        self._stage2_families = [
+            (name, f) for name, f in self._families.items() if type(f).sequence_values is not Family.sequence_values
+        ]
         self.context_length = max(f.context_length for f in self._families.values())
         if self.context_length % 2:
             self.context_length += 1  # even, so frame counts are 1 + L // hop
@@ -49,6 +57,10 @@ class FeatureExtractor:
             family = self._families[name]
             self.lld_names += family.frame_lld_names() + family.sequence_lld_names()
             self.utterance_names += family.utterance_names()
+        #: None (the default), or a dict to which ``extract`` adds CPU seconds per part: "decode"
+        #: (pulling the blocks), "framing", "shared ..." (see ``SHARED_PARTS``), "stage1 <family>",
+        #: "stage2 <family>", "assembly" and "functionals". For benchmarks; off, it costs nothing.
+        self.timings: dict[str, float] | None = None
         self.feature_names = [
             f"{lld}_{fn}" for lld in self.lld_names for fn in config.functionals
         ] + self.utterance_names
@@ -59,33 +71,55 @@ class FeatureExtractor:
 
     def _stage1(self, blocks: Iterable[np.ndarray]) -> tuple[dict[str, np.ndarray], int]:
         counter = FrameCounter()
-        pieces: dict[str, list[np.ndarray]] = {name: [] for name in self._families}
-        for context_frames in iter_centered_frames(
+        timings = self.timings
+        pieces: dict[str, list[np.ndarray]] = {name: [] for name, _ in self._stage1_families}
+        batches = iter_centered_segments(
             blocks, frame_length=self.context_length, hop_length=self.config.hop_length, counter=counter
-        ):
-            ctx = FrameContext(context_frames, self.setup)
-            for name, family in self._families.items():
-                values = family.frame_values(ctx)
+        )
+        if timings is not None:
+            batches = _timed_iter(batches, timings, "framing")
+        for segment, n_frames in batches:
+            ctx = FrameContext(segment, n_frames, self.context_length, self.setup)
+            if timings is not None:
+                _time_shared(ctx, timings)
+            for name, family in self._stage1_families:
+                if timings is None:
+                    values = family.frame_values(ctx)
+                else:
+                    started = time.process_time()
+                    values = family.frame_values(ctx)
+                    _add(timings, f"stage1 {name}", started)
                 if values is not None:
-                    pieces[name].append(np.asarray(values, dtype=np.float32).reshape(ctx.n_frames, -1))
-        columns = {name: np.concatenate(parts) for name, parts in pieces.items() if parts}
+                    pieces[name].append(np.asarray(values, dtype=np.float32).reshape(n_frames, -1))
+        columns = {
+            name: parts[0] if len(parts) == 1 else np.concatenate(parts) for name, parts in pieces.items() if parts
+        }
         return columns, counter.n_samples
 
     def llds(self, blocks: Iterable[np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
         """Frame-level LLD matrix ``(n_frames, n_lld)``, utterance values ``(n_utterance,)`` and length in samples."""
+        timings = self.timings
+        if timings is not None:
+            blocks = _timed_iter(blocks, timings, "decode")
         columns, n_samples = self._stage1(blocks)
         seq = SequenceContext(columns, n_samples, self.config)
-        lld_parts: dict[str, list[np.ndarray]] = {}
+        lld_parts: dict[str, list[np.ndarray]] = {
+            name: [columns[name]] if name in columns else [] for name in self._families
+        }
         utterance_parts: dict[str, np.ndarray] = {}
-        for name, family in self._families.items():
-            frame_part, utterance_part = family.sequence_values(seq)
-            parts = [columns[name]] if name in columns else []
+        for name, family in self._stage2_families:
+            if timings is None:
+                frame_part, utterance_part = family.sequence_values(seq)
+            else:
+                started = time.process_time()
+                frame_part, utterance_part = family.sequence_values(seq)
+                _add(timings, f"stage2 {name}", started)
             if frame_part is not None:
-                parts.append(np.asarray(frame_part, dtype=np.float32).reshape(seq.n_frames, -1))
-            lld_parts[name] = parts
+                lld_parts[name].append(np.asarray(frame_part, dtype=np.float32).reshape(seq.n_frames, -1))
             if utterance_part is not None:
-                utterance_part = np.asarray(utterance_part, dtype=np.float32).reshape(-1)
-                utterance_parts[name] = utterance_part
+                utterance_parts[name] = np.asarray(utterance_part, dtype=np.float32).reshape(-1)
+        if timings is not None:
+            started = time.process_time()
         selected_llds = [p for name in self._selected for p in lld_parts[name]]
         lld = (
             np.ascontiguousarray(np.concatenate(selected_llds, axis=1), dtype=np.float32)
@@ -95,13 +129,20 @@ class FeatureExtractor:
             [utterance_parts[name] for name in self._selected if name in utterance_parts]
             or [np.zeros(0, np.float32)]
         )
+        if timings is not None:
+            _add(timings, "assembly", started)
         return lld, utterance, n_samples
 
     def vector_from_llds(self, lld: np.ndarray, utterance: np.ndarray) -> np.ndarray:
         """Feature vector ``(n_features,)`` float32 from the LLD matrix and the utterance values."""
+        if self.timings is not None:
+            started = time.process_time()
         stats = kernels.functionals(lld)  # (n_lld, len(ALL_FUNCTIONALS))
         functionals = np.ascontiguousarray(stats[:, self._functional_columns]).reshape(-1)
-        return np.concatenate([functionals, utterance]).astype(np.float32, copy=False)
+        vector = np.concatenate([functionals, utterance]).astype(np.float32, copy=False)
+        if self.timings is not None:
+            _add(self.timings, "functionals", started)
+        return vector
 
     def extract(self, blocks: Iterable[np.ndarray]) -> tuple[np.ndarray, float]:
         """Feature vector ``(n_features,)`` float32 and duration in seconds of a signal given as blocks."""
@@ -110,3 +151,46 @@ class FeatureExtractor:
         if vector.shape[0] != self.n_features:
             raise ValueError(f"feature vector has {vector.shape[0]} values, expected {self.n_features}")
         return vector, n_samples / self.config.sampling_rate
+
+
+# ---------------------------------------------------------------------------------------------
+# Optional timing (``FeatureExtractor.timings``): off by default, where it costs one ``is None``
+# test per family call. On, it adds CPU seconds (``time.process_time``) per part; a benchmark
+# (bench/features_speed.py) reads them.
+
+#: Shared per-batch computations timed on their own, in this order, before any family runs
+#: (otherwise they would be charged to the first family that asks for them).
+SHARED_PARTS: tuple[tuple[str, str], ...] = (
+    ("shared frames", "frames"),
+    ("shared power_spectrum", "power_spectrum"),
+    ("shared power_t", "power_t"),
+    ("shared log_mel", "log_mel"),
+    ("shared time_statistics", "time_statistics"),
+)
+
+
+def _add(timings: dict[str, float], key: str, started: float) -> None:
+    timings[key] = timings.get(key, 0.0) + time.process_time() - started
+
+
+def _time_shared(ctx: FrameContext, timings: dict[str, float]) -> None:
+    for key, method in SHARED_PARTS:
+        started = time.process_time()
+        getattr(ctx, method)()
+        _add(timings, key, started)
+
+
+def _timed_iter(iterable, timings: dict[str, float], key: str):
+    """``iterable``'s items, with the time spent producing them added to ``timings[key]``
+    (minus what nested timed iterators charged meanwhile)."""
+    iterator = iter(iterable)
+    while True:
+        before = sum(timings.values())
+        started = time.process_time()
+        try:
+            item = next(iterator)
+        except StopIteration:
+            timings[key] = timings.get(key, 0.0) + time.process_time() - started - (sum(timings.values()) - before)
+            return
+        timings[key] = timings.get(key, 0.0) + time.process_time() - started - (sum(timings.values()) - before)
+        yield item

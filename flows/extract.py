@@ -12,6 +12,7 @@ processed.
 """
 from __future__ import annotations
 
+import math
 import os
 import sys
 import time
@@ -23,7 +24,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 import corpora
-from emovox.errors import EmovoxError
+from emovox.errors import EmovoxError, UsageError
 from features_store import (
     ChunkJob,
     StoreLock,
@@ -228,6 +229,10 @@ def preflight(args) -> None:
     _cli.check_positive("--workers", args.workers)
     _cli.check_positive("--rows-per-chunk", args.rows_per_chunk)
     _cli.check_positive("--block-seconds", args.block_seconds)
+    if not math.isfinite(args.block_seconds):
+        # check_positive lets nan and inf through; the decoder would refuse them only on the workers,
+        # once per file, with a message that does not name the option.
+        raise UsageError(f"--block-seconds {args.block_seconds}: must be a finite number of seconds")
     corpora.check_root(args.corpus_dir, args.format)
     config = get_feature_set(args.feature_set)
     store_path = args.store or default_store_path(args.corpus_dir)

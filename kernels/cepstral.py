@@ -57,21 +57,60 @@ def mfcc(log_mel_db, n_mfcc):
     -------
     coefficients : (n_frames, n_mfcc) float32, dB-scaled cepstral coefficients.
     """
-    n_frames = log_mel_db.shape[0]
     n_mels = log_mel_db.shape[1]
     if n_mels <= 0 or n_mfcc <= 0 or n_mfcc > n_mels:
         raise ValueError("need 1 <= n_mfcc <= n_mels")
-    basis = _dct_basis(n_mfcc, n_mels)
-    row = np.empty(n_mels, dtype=np.float64)
+    return mfcc_from_basis(log_mel_db, np.ascontiguousarray(_dct_basis(n_mfcc, n_mels).T))
+
+
+@numba.njit(cache=True, nogil=True)
+def mfcc_basis(n_mfcc, n_mels):
+    """The float64 DCT-II basis of ``mfcc``, transposed, for ``mfcc_from_basis`` (build it once).
+
+    Parameters
+    ----------
+    n_mfcc : int, 1 <= n_mfcc <= n_mels
+    n_mels : int > 0
+
+    Returns
+    -------
+    basis_t : (n_mels, n_mfcc) float64, ``dct_matrix(n_mfcc, n_mels).T`` before rounding.
+    """
+    return np.ascontiguousarray(_dct_basis(n_mfcc, n_mels).T)
+
+
+@numba.njit(cache=True, nogil=True)
+def mfcc_from_basis(log_mel_db, basis_t):
+    """``mfcc`` with the DCT basis given (``mfcc_basis``): the same values, without rebuilding it.
+
+    Parameters
+    ----------
+    log_mel_db : (n_frames, n_mels) float32, dB
+    basis_t : (n_mels, n_mfcc) float64, ``mfcc_basis(n_mfcc, n_mels)``
+
+    Returns
+    -------
+    coefficients : (n_frames, n_mfcc) float32.
+    """
+    n_frames = log_mel_db.shape[0]
+    n_mels = log_mel_db.shape[1]
+    if basis_t.shape[0] != n_mels:
+        raise ValueError("basis_t must have one row per mel band")
+    n_mfcc = basis_t.shape[1]
+    acc = np.empty(n_mfcc, dtype=np.float64)
     out = np.empty((n_frames, n_mfcc), dtype=np.float32)
     for t in range(n_frames):
+        # Band-outer, coefficient-inner: the inner loop is a SIMD loop over the coefficients, and
+        # each coefficient still sums its bands in increasing order (the per-coefficient dot
+        # product's exact operations).
+        acc[:] = 0.0
         for n in range(n_mels):
-            row[n] = log_mel_db[t, n]
+            v = np.float64(log_mel_db[t, n])
+            b = basis_t[n]
+            for k in range(n_mfcc):
+                acc[k] += b[k] * v
         for k in range(n_mfcc):
-            acc = 0.0
-            for n in range(n_mels):
-                acc += basis[k, n] * row[n]
-            out[t, k] = acc
+            out[t, k] = acc[k]
     return out
 
 

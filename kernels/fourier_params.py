@@ -189,6 +189,119 @@ def autocorrelation_pitch(power, table, window_acf, first_lag, step, sampling_ra
     return f0, voicing
 
 
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def autocorrelation_pitch_t(power_t, table, window_acf, first_lag, step, sampling_rate, fmin_hz,
+                            voicing_threshold, octave_cost):
+    """``autocorrelation_pitch`` from the transposed power spectrum, all frames at once.
+
+    The same values, bit for bit: the lag-grid autocorrelation is accumulated in float32 over the
+    bins in increasing order (as there), then normalised, and the best local maximum (with the
+    octave cost) is searched for every frame side by side (SIMD across frames; the first of equal
+    scores wins, as in the per-frame scan); the parabolic refinement is per frame.
+
+    Parameters
+    ----------
+    power_t : (n_fft // 2 + 1, n_frames) float32, ``transpose_frames(power)``
+    table, window_acf, first_lag, step : from ``autocorrelation_pitch_plan``
+    sampling_rate : float, Hz
+    fmin_hz : float, lower end of the F0 range (for the octave cost), Hz
+    voicing_threshold : float, minimum normalised autocorrelation of a voiced frame
+    octave_cost : float >= 0, per octave
+
+    Returns
+    -------
+    f0_hz : (n_frames,) float32, Hz; 0 for unvoiced frames (incl. silence).
+    voicing : (n_frames,) float32, ``rho`` at the chosen lag, clipped to [0, 1]; 0 for silence.
+    """
+    n = power_t.shape[1]
+    n_used = table.shape[0] - 1
+    n_lags = table.shape[1]
+    if power_t.shape[0] < n_used + 1 or window_acf.shape[0] != n_lags:
+        raise ValueError("power spectrum and pitch plan do not match")
+    f0 = np.zeros(n, dtype=np.float32)
+    voicing = np.zeros(n, dtype=np.float32)
+    inv_window_acf = np.empty(n_lags, dtype=np.float64)
+    bonus = np.empty(n_lags, dtype=np.float64)
+    for i in range(n_lags):
+        inv_window_acf[i] = 1.0 / window_acf[i]
+        bonus[i] = -octave_cost * np.log2(fmin_hz * (first_lag + i) * step / sampling_rate)
+    # r0 in float64 (bin 0 once, the others twice), then 1 / r0 where it is not silence
+    inv_r0 = np.zeros(n)
+    r0 = np.empty(n)
+    for t in range(n):
+        r0[t] = np.float64(power_t[0, t])
+    for k in range(1, n_used + 1):
+        row = power_t[k]
+        for t in range(n):
+            r0[t] += 2.0 * np.float64(row[t])
+    for t in range(n):
+        if r0[t] > 1e-20:
+            inv_r0[t] = 1.0 / r0[t]
+    # acc[i, t] = sum_k power[t, k] * table[k, i] in float32, k increasing
+    # (four bins per pass over the frames: the same float32 operations in the same order)
+    acc = np.zeros((n_lags, n), dtype=np.float32)
+    k = 0
+    while k + 4 <= n_used + 1:
+        x0 = power_t[k]
+        x1 = power_t[k + 1]
+        x2 = power_t[k + 2]
+        x3 = power_t[k + 3]
+        for i in range(n_lags):
+            w0 = table[k, i]
+            w1 = table[k + 1, i]
+            w2 = table[k + 2, i]
+            w3 = table[k + 3, i]
+            dst = acc[i]
+            for t in range(n):
+                dst[t] = (((dst[t] + x0[t] * w0) + x1[t] * w1) + x2[t] * w2) + x3[t] * w3
+        k += 4
+    while k < n_used + 1:
+        x0 = power_t[k]
+        for i in range(n_lags):
+            w0 = table[k, i]
+            dst = acc[i]
+            for t in range(n):
+                dst[t] += x0[t] * w0
+        k += 1
+    rho = np.empty((n_lags, n))
+    for i in range(n_lags):
+        src = acc[i]
+        dst = rho[i]
+        scale = inv_window_acf[i]
+        for t in range(n):
+            dst[t] = np.float64(src[t]) * inv_r0[t] * scale
+    best = np.full(n, -1, dtype=np.int64)
+    best_score = np.full(n, -np.inf)
+    for i in range(1, n_lags - 1):
+        below = rho[i - 1]
+        here = rho[i]
+        above = rho[i + 1]
+        b = bonus[i]
+        for t in range(n):
+            score = here[t] + b
+            take = here[t] >= below[t] and here[t] > above[t] and score > best_score[t]
+            if take:
+                best_score[t] = score
+                best[t] = i
+    for t in range(n):
+        i = best[t]
+        if i < 0 or not r0[t] > 1e-20:
+            continue
+        a = rho[i - 1, t]
+        b = rho[i, t]
+        c = rho[i + 1, t]
+        denom = a - 2.0 * b + c
+        shift = 0.0
+        peak = b
+        if denom < 0.0:
+            shift = 0.5 * (a - c) / denom
+            peak = b - 0.25 * (a - c) * shift
+        voicing[t] = min(max(peak, 0.0), 1.0)
+        if np.float64(voicing[t]) >= voicing_threshold:
+            f0[t] = sampling_rate / ((first_lag + i + shift) * step)
+    return f0, voicing
+
+
 #: Largest rise of a parabola-interpolated Hann-window peak over its highest bin: the Hann
 #: scalloping loss, 1.42 dB (``ln(10**0.142)`` in natural-log power units).
 _MAX_PEAK_RISE = 0.142 * np.log(10.0)

@@ -17,6 +17,8 @@ the window; the usual order (before it) differs by ``mu x[n-1] (w[n] - w[n-1])``
 import numba
 import numpy as np
 
+from kernels.stft import weighted_sums_t
+
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 
 
@@ -63,7 +65,15 @@ def autocorrelation_from_power(power, n_fft, n_lags, pre_emphasis=0.0):
     n_bins = n_fft // 2 + 1
     if power.shape[1] != n_bins:
         raise ValueError("power must have n_fft // 2 + 1 columns")
-    basis = _power_basis(n_fft, n_lags, pre_emphasis)
+    return _autocorrelation_with_basis(power, _power_basis(n_fft, n_lags, pre_emphasis))
+
+
+@numba.njit(cache=True, nogil=True)
+def _autocorrelation_with_basis(power, basis):
+    n_lags = basis.shape[0]
+    n_bins = basis.shape[1]
+    if power.shape[1] != n_bins:
+        raise ValueError("power and basis have different numbers of bins")
     n_frames = power.shape[0]
     out = np.empty((n_frames, n_lags))
     row = np.empty(n_bins)
@@ -179,7 +189,44 @@ def lpc_from_power(power, n_fft, order, pre_emphasis=0.0):
     lpc : (n_frames, order) float64, ``a_1..a_p`` (float64 so that ``lpcc_from_lpc`` starts
         from unrounded coefficients)
     """
-    r = autocorrelation_from_power(power, n_fft, order + 1, pre_emphasis)
+    return lpc_from_power_basis(power, _power_basis(n_fft, order + 1, pre_emphasis), order)
+
+
+@numba.njit(cache=True, nogil=True)
+def lpc_basis(n_fft, order, pre_emphasis):
+    """The constant weights of ``lpc_from_power`` (build them once, for ``lpc_from_power_basis``).
+
+    Parameters
+    ----------
+    n_fft : int, even, the FFT length of the power spectra
+    order : int >= 1
+    pre_emphasis : float, ``mu`` of ``1 - mu z^-1`` (0 for none)
+
+    Returns
+    -------
+    basis : (order + 1, n_fft // 2 + 1) float64, ``r[t, k] = basis[k] @ power[t]`` (the
+        pre-emphasised autocorrelation at lag ``k``, see ``autocorrelation_from_power``).
+    """
+    return _power_basis(n_fft, order + 1, pre_emphasis)
+
+
+@numba.njit(cache=True, nogil=True)
+def lpc_from_power_basis(power, basis, order):
+    """``lpc_from_power`` with its weights given (``lpc_basis(n_fft, order, pre_emphasis)``): the same values.
+
+    Parameters
+    ----------
+    power : (n_frames, n_fft // 2 + 1) float32, ``|rfft(frame * window, n_fft)|^2``
+    basis : (order + 1, n_fft // 2 + 1) float64, from ``lpc_basis``
+    order : int >= 1
+
+    Returns
+    -------
+    lpc : (n_frames, order) float64, ``a_1..a_p``
+    """
+    if basis.shape[0] != order + 1:
+        raise ValueError("basis must have order + 1 rows")
+    r = _autocorrelation_with_basis(power, basis)
     n_frames = power.shape[0]
     lpc = np.zeros((n_frames, order))
     prev = np.zeros(order)
@@ -211,4 +258,83 @@ def lpcc_from_lpc(lpc, n_cepstra):
         _cepstrum_into(a, c)
         for k in range(n_cepstra):
             out[t, k] = c[k]
+    return out
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def lpc_from_power_t(power_t, basis, order):
+    """``lpc_from_power`` from the transposed power spectrum, all frames at once.
+
+    The autocorrelation ``r[k] = basis[k] @ power`` is summed over the bins in increasing order
+    (float64, ``kernels.stft.weighted_sums_t``) and the Levinson-Durbin recursion
+    (``levinson_durbin``'s exact steps and stopping rules; a frame that stops keeps its
+    coefficients) runs for all frames side by side, SIMD across frames, so a frame's result does
+    not depend on the other frames. Equals ``lpc_from_power`` to float64 rounding (that one sums
+    the bins in another order).
+
+    Parameters
+    ----------
+    power_t : (n_fft // 2 + 1, n_frames) float32, ``transpose_frames(power)``
+    basis : (order + 1, n_fft // 2 + 1) float64, ``lpc_basis(n_fft, order, pre_emphasis)``
+    order : int >= 1
+
+    Returns
+    -------
+    lpc : (n_frames, order) float64, ``a_1..a_p`` (0 for silent frames)
+    """
+    n_bins = power_t.shape[0]
+    n = power_t.shape[1]
+    if basis.shape[0] != order + 1 or basis.shape[1] != n_bins:
+        raise ValueError("basis must be (order + 1, n_bins)")
+    first = np.zeros(order + 1, dtype=np.int64)
+    stop = np.full(order + 1, n_bins, dtype=np.int64)
+    r = np.empty((order + 1, n))
+    weighted_sums_t(power_t, basis, first, stop, r)
+    a = np.zeros((order, n))
+    prev = np.empty((order, n))
+    error = r[0].copy()
+    floor = np.empty(n)
+    acc = np.empty(n)
+    kk = np.empty(n)
+    new_error = np.empty(n)
+    active = np.empty(n, dtype=np.bool_)
+    for t in range(n):
+        active[t] = r[0, t] > 0.0
+        floor[t] = r[0, t] * 1e-12
+    for i in range(order):
+        acc[:] = r[i + 1]
+        for j in range(i):
+            aj = a[j]
+            rij = r[i - j]
+            for t in range(n):
+                acc[t] += aj[t] * rij[t]
+        n_active = 0
+        for t in range(n):
+            k = -acc[t] / error[t] if active[t] else 0.0
+            ne = error[t] * (1.0 - k * k)
+            go = active[t] and abs(k) < 1.0 and ne > floor[t]
+            active[t] = go
+            kk[t] = k
+            new_error[t] = ne
+            n_active += go
+        if n_active == 0:
+            break
+        for j in range(i):
+            prev[j] = a[j]
+        for j in range(i):
+            aj = a[j]
+            pj = prev[j]
+            pm = prev[i - 1 - j]
+            for t in range(n):
+                if active[t]:
+                    aj[t] = pj[t] + kk[t] * pm[t]
+        ai = a[i]
+        for t in range(n):
+            if active[t]:
+                ai[t] = kk[t]
+                error[t] = new_error[t]
+    out = np.empty((n, order))
+    for t in range(n):
+        for j in range(order):
+            out[t, j] = a[j, t]
     return out

@@ -4,9 +4,9 @@ import numba
 import numpy as np
 
 # Frames transformed per FFT call: bounds the float64 scratch buffer
-# (_BLOCK_FRAMES * n_fft * 8 bytes, 512 KiB for n_fft=512) so it stays in cache
-# however long the input block is.
-_BLOCK_FRAMES = 128
+# (_BLOCK_FRAMES * n_fft * 8 bytes, 128 KiB for n_fft=512) and the complex spectra (the same again),
+# so they stay in cache (and are not fresh pages) however long the input block is.
+_BLOCK_FRAMES = 32
 
 
 @numba.njit(cache=True, nogil=True)
@@ -59,3 +59,103 @@ def power_spectrum(frames, window, n_fft):
                 c = spec[j, k]
                 power[start + j, k] = c.real * c.real + c.imag * c.imag
     return power
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def transpose_frames(values):
+    """Frames along the last axis: the layout of the ``*_t`` kernels, whose inner loops run over
+    all frames at once (SIMD across frames, every frame going through the same operations).
+
+    Parameters
+    ----------
+    values : (n_frames, n_bins) float32, e.g. ``power_spectrum`` output
+
+    Returns
+    -------
+    values_t : (n_bins, n_frames) float32, ``values.T`` made contiguous.
+    """
+    n_frames = values.shape[0]
+    n_bins = values.shape[1]
+    out = np.empty((n_bins, n_frames), dtype=np.float32)
+    for k in range(n_bins):
+        dst = out[k]
+        for t in range(n_frames):
+            dst[t] = values[t, k]
+    return out
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def weighted_sums_t(values_t, weights, first, stop, out):
+    """``out[m, t] = sum_{k = first[m]}^{stop[m] - 1} weights[m, k] * values_t[k, t]`` in float64.
+
+    Each sum runs over ``k`` in increasing order with separate multiplies and adds (no fused
+    multiply-add), so it has the exact value of the per-frame loop ``for k: acc += w * x`` (four
+    terms per pass over the frames, so that the running sums are loaded and stored a quarter as
+    often); the loop over the frames is the SIMD loop.
+
+    Parameters
+    ----------
+    values_t : (n_bins, n_frames) float32 (``transpose_frames``)
+    weights : (n_rows, n_bins) float64
+    first, stop : (n_rows,) int64, the bins of row ``m`` are ``first[m]:stop[m]`` (e.g. the
+        non-zero support of a filter; ``0, n_bins`` for a dense row)
+    out : (n_rows, n_frames) float64, overwritten
+
+    Returns
+    -------
+    out : the ``out`` array.
+    """
+    n_frames = values_t.shape[1]
+    n_rows = weights.shape[0]
+    for m in range(n_rows):
+        row = out[m]
+        row[:] = 0.0
+        wm = weights[m]
+        # max(., 0): lets LLVM drop negative-index wraparound (which blocks vectorisation)
+        k = max(first[m], 0)
+        hi = max(stop[m], 0)
+        while k + 4 <= hi:
+            w0 = wm[k]
+            w1 = wm[k + 1]
+            w2 = wm[k + 2]
+            w3 = wm[k + 3]
+            x0 = values_t[k]
+            x1 = values_t[k + 1]
+            x2 = values_t[k + 2]
+            x3 = values_t[k + 3]
+            for t in range(n_frames):
+                row[t] = (((row[t] + w0 * np.float64(x0[t])) + w1 * np.float64(x1[t])) + w2 * np.float64(x2[t])) \
+                    + w3 * np.float64(x3[t])
+            k += 4
+        while k < hi:
+            w0 = wm[k]
+            x0 = values_t[k]
+            for t in range(n_frames):
+                row[t] += w0 * np.float64(x0[t])
+            k += 1
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def support(weights):
+    """First and stop index of the non-zero entries of every row (``first = stop = 0`` for an
+    all-zero row), for ``weighted_sums_t``.
+
+    Parameters
+    ----------
+    weights : (n_rows, n_bins) float
+
+    Returns
+    -------
+    first, stop : (n_rows,) int64.
+    """
+    n_rows = weights.shape[0]
+    first = np.zeros(n_rows, dtype=np.int64)
+    stop = np.zeros(n_rows, dtype=np.int64)
+    for m in range(n_rows):
+        for k in range(weights.shape[1]):
+            if weights[m, k] != 0.0:
+                if stop[m] == 0:
+                    first[m] = k
+                stop[m] = k + 1
+    return first, stop

@@ -41,29 +41,9 @@ import numpy as np
 CRITICAL_BAND_EDGES_HZ = (100.0, 200.0, 300.0, 400.0, 510.0, 630.0, 770.0, 920.0, 1080.0, 1270.0,
                           1480.0, 1720.0, 2000.0, 2320.0, 2700.0, 3150.0, 3700.0)
 _SIGMA_SPAN = 2.0
-_CHUNK = 64
+_CHUNK = 32  # frames per batched FFT
+_LANES = 32  # frames whose band sums run side by side (SIMD across frames)
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}  # vectorised sums; order depends on lengths only
-
-
-@numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
-def _band_area(yr, yi, weights, lag_weights):
-    """sum_m c'_m |P_m|^2 / sum_m mult_m |P_m|^2 with P_m = sum_l w_{l,m} X_{l+m} conj(X_l) over one band."""
-    s = yr.shape[0]
-    pos = 0
-    num = 0.0
-    den = 0.0
-    for m in range(s):
-        w = weights[pos : pos + s - m]
-        acc_r = 0.0
-        acc_i = 0.0
-        for l in range(s - m):
-            acc_r += w[l] * (yr[l + m] * yr[l] + yi[l + m] * yi[l])
-            acc_i += w[l] * (yi[l + m] * yr[l] - yr[l + m] * yi[l])
-        pos += s - m
-        p2 = acc_r * acc_r + acc_i * acc_i
-        num += lag_weights[m] * p2
-        den += (1.0 if m == 0 else 2.0) * p2
-    return num / den if den > 0.0 else 0.0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -219,13 +199,18 @@ def teo_cb_tables(frame_length, sampling_rate, band_edges_hz, n_lags):
     return window, band_lo, band_size, weight_start, weights, lag_weights
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def teo_cb_auto_env(frames, window, band_lo, band_size, weight_start, weights, lag_weights):
     """TEO-CB-Auto-Env of every frame and band (see the module docstring).
 
+    Frames are transformed in batches (one real FFT call per ``_CHUNK`` frames); the band sums then
+    run over ``_LANES`` frames at once (the spectra are transposed so that the frames are the
+    contiguous, SIMD axis), every frame with the same operations in the same order, so a frame's
+    value does not depend on the other frames of the call.
+
     Parameters
     ----------
-    frames : (n_frames, N) float32, N = ``window.shape[0]``
+    frames : (n_frames, N) float32, N = ``window.shape[0]`` (any strides)
     window, band_lo, band_size, weight_start, weights, lag_weights : from ``teo_cb_tables``
 
     Returns
@@ -243,25 +228,63 @@ def teo_cb_auto_env(frames, window, band_lo, band_size, weight_start, weights, l
     chunk = min(_CHUNK, n_frames)
     buf = np.empty((chunk, n))
     n_bins = n // 2 + 1
-    re = np.empty(n_bins)
-    im = np.empty(n_bins)
+    lanes = _LANES
+    # spectra of one group of frames, bin-major: re[k * lanes + l] is bin k of frame l of the group
+    re = np.empty(n_bins * lanes)
+    im = np.empty(n_bins * lanes)
+    acc_r = np.empty(lanes)
+    acc_i = np.empty(lanes)
+    num = np.empty(lanes)
+    den = np.empty(lanes)
     for start in range(0, n_frames, chunk):
         nb = min(chunk, n_frames - start)
         for j in range(nb):
             row = buf[j]
-            frame = frames[start + j]
             for i in range(n):
-                row[i] = frame[i] * window[i]
+                row[i] = frames[start + j, i] * window[i]
         spec = np.fft.rfft(buf[:nb])
-        for j in range(nb):
-            spec_row = spec[j]
-            for k in range(n_bins):
-                re[k] = spec_row[k].real
-                im[k] = spec_row[k].imag
+        for g in range(0, nb, lanes):
+            ng = min(lanes, nb - g)
+            for l in range(lanes):
+                if l < ng:
+                    spec_row = spec[g + l]
+                    for k in range(n_bins):
+                        c = spec_row[k]
+                        re[k * lanes + l] = c.real
+                        im[k * lanes + l] = c.imag
+                else:  # unused lanes: zeros (their results are dropped)
+                    for k in range(n_bins):
+                        re[k * lanes + l] = 0.0
+                        im[k * lanes + l] = 0.0
             for b in range(n_bands):
-                lo = band_lo[b]
+                # max(., 0): lets LLVM drop negative-index wraparound, which blocks vectorisation
+                lo = max(band_lo[b], 0)
                 size = band_size[b]
-                w0 = weight_start[b]
-                out[start + j, b] = _band_area(re[lo : lo + size], im[lo : lo + size],
-                                               weights[w0 : w0 + size * (size + 1) // 2], lag_weights)
+                pos = max(weight_start[b], 0)
+                num[:] = 0.0
+                den[:] = 0.0
+                for m in range(size):
+                    # P_m = sum_q w_{q,m} X_{lo+q+m} conj(X_{lo+q}) over the band, for every lane
+                    acc_r[:] = 0.0
+                    acc_i[:] = 0.0
+                    for q in range(size - m):
+                        w = weights[pos + q]
+                        b1 = (lo + q + m) * lanes
+                        b0 = (lo + q) * lanes
+                        for l in range(lanes):
+                            r1 = re[b1 + l]
+                            i1 = im[b1 + l]
+                            r0 = re[b0 + l]
+                            i0 = im[b0 + l]
+                            acc_r[l] += w * (r1 * r0 + i1 * i0)
+                            acc_i[l] += w * (i1 * r0 - r1 * i0)
+                    pos += size - m
+                    lag_weight = lag_weights[m]
+                    mult = 1.0 if m == 0 else 2.0
+                    for l in range(lanes):
+                        p2 = acc_r[l] * acc_r[l] + acc_i[l] * acc_i[l]
+                        num[l] += lag_weight * p2
+                        den[l] += mult * p2
+                for l in range(ng):
+                    out[start + g + l, b] = num[l] / den[l] if den[l] > 0.0 else 0.0
     return out

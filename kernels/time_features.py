@@ -71,3 +71,113 @@ def time_features(frames, sampling_rate, energy_floor=LOG_ENERGY_FLOOR):
             out[t, 1] = 0.0
         out[t, 2] = np.log(s2) if s2 > energy_floor else log_floor
     return out
+
+
+#: Column order of ``frame_time_statistics``.
+FRAME_STATISTIC_NAMES = (
+    "rms", "zcr", "temporal_centroid", "variance", "log_energy", "teo_mean", "teo_std", "teo_log_abs_mean_db",
+)
+
+# librosa's zero-crossing threshold in float32 (see kernels.time_domain).
+_ZC_THRESHOLD = np.float64(np.float32(1e-10))
+
+
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"}, error_model="numpy")
+def frame_time_statistics(signal, frame_length, hop_length, sampling_rate, energy_floor, teo_floor):
+    """Every time-domain descriptor of the (unwindowed) frames of a signal in one pass over their samples.
+
+    Frames are implied by the signal as in ``frame_signal``: frame ``t`` is
+    ``signal[t * hop_length : t * hop_length + frame_length]``, ``1 + (n_samples - frame_length)
+    // hop_length`` frames (0 if the signal is shorter than a frame). Columns
+    ``FRAME_STATISTIC_NAMES``, each with the definition of its single-purpose kernel (applied to
+    ``frame_signal(signal, frame_length, hop_length)``):
+
+    * ``rms``: ``sqrt(mean(x**2))`` (``kernels.rms``);
+    * ``zcr``: zero crossings per sample, ``|x| <= 1e-10`` counting as 0 and 0 as positive
+      (``kernels.zero_crossing_rate``, librosa's definition);
+    * ``temporal_centroid`` (s), ``variance``, ``log_energy`` (``time_features`` with
+      ``energy_floor``);
+    * ``teo_mean``, ``teo_std``, ``teo_log_abs_mean_db``: the Teager energy
+      ``psi[n] = x[n]**2 - x[n-1] x[n+1]`` over the interior samples (``kernels.teager.teo_frame_stats``
+      with ``teo_floor``).
+
+    Sums run in float64, reassociated so that they vectorise (the same operations for every frame
+    whatever its position in the signal): values agree with the single-purpose kernels to float64
+    rounding (relative ~1e-15 before the float32 rounding).
+
+    Parameters
+    ----------
+    signal : (n_samples,) float32, samples
+    frame_length : int > 0, samples per frame
+    hop_length : int > 0, samples between frame starts
+    sampling_rate : float, Hz (scales the temporal centroid only)
+    energy_floor : float > 0, floor of ``sum(x**2)`` before the log energy (1e-10)
+    teo_floor : float > 0, floor of ``mean |psi|`` before the dB value (1e-10 -> -100 dB)
+
+    Returns
+    -------
+    stats : (n_frames, 8) float32: sample unit, crossings per sample, seconds, unit**2,
+        ln(unit**2), unit**2, unit**2, dB.
+    """
+    if not (energy_floor > 0.0 and teo_floor > 0.0):
+        raise ValueError("energy_floor and teo_floor must be > 0")
+    if frame_length <= 0 or hop_length <= 0:
+        raise ValueError("frame_length and hop_length must be > 0")
+    n = frame_length
+    n_samples = signal.shape[0]
+    n_frames = 1 + (n_samples - n) // hop_length if n_samples >= n else 0
+    out = np.empty((n_frames, 8), dtype=np.float32)
+    flat_centroid = (n - 1) / 2.0 / sampling_rate
+    log_floor = np.log(energy_floor)
+    teo_floor_db = 10.0 * np.log10(teo_floor)
+    row = np.empty(n, dtype=np.float64)
+    ramp = np.arange(n).astype(np.float64)
+    thr = np.float32(-_ZC_THRESHOLD)
+    m = n - 2  # interior samples (Teager energy)
+    for t in range(n_frames):
+        frame = signal[t * hop_length : t * hop_length + n]
+        for i in range(n):
+            row[i] = frame[i]
+        s1 = 0.0
+        s2 = 0.0
+        sn2 = 0.0
+        for i in range(n):
+            x = row[i]
+            e = x * x
+            s1 += x
+            s2 += e
+            sn2 += ramp[i] * e
+        count = 0
+        for i in range(1, n):  # in float32: the same decisions (the threshold is a float32 value)
+            count += np.int32((frame[i] < thr) != (frame[i - 1] < thr))
+        ps = 0.0
+        ps2 = 0.0
+        pa = 0.0
+        for i in range(1, n - 1):
+            psi = row[i] * row[i] - row[i - 1] * row[i + 1]
+            ps += psi
+            ps2 += psi * psi
+            pa += abs(psi)
+        out[t, 0] = np.sqrt(s2 / n)
+        out[t, 1] = count / n
+        if s2 > 0.0:
+            out[t, 2] = sn2 / s2 / sampling_rate
+            mean = s1 / n
+            var = s2 / n - mean * mean
+            out[t, 3] = var if var > 0.0 else 0.0
+        else:
+            out[t, 2] = flat_centroid
+            out[t, 3] = 0.0
+        out[t, 4] = np.log(s2) if s2 > energy_floor else log_floor
+        if m > 0:
+            teo_mean = ps / m
+            teo_var = ps2 / m - teo_mean * teo_mean
+            mean_abs = pa / m
+            out[t, 5] = teo_mean
+            out[t, 6] = np.sqrt(teo_var) if teo_var > 0.0 else 0.0
+            out[t, 7] = 10.0 * np.log10(mean_abs) if mean_abs > teo_floor else teo_floor_db
+        else:
+            out[t, 5] = 0.0
+            out[t, 6] = 0.0
+            out[t, 7] = teo_floor_db
+    return out

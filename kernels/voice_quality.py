@@ -56,35 +56,31 @@ def _refine_peak(x, sign, i):
 
 
 @numba.njit(cache=True, nogil=True)
-def cycle_peaks(frame, period, search_tolerance):
-    """Cycle peaks of one frame (see the module docstring).
+def _max_peaks(n, period, search_tolerance):
+    """Capacity ``_cycle_peaks_into`` needs for a frame of n samples: 2 * max_peaks + 1."""
+    return 2 * (int(n / (period * (1.0 - search_tolerance))) + 3) + 1
 
-    Parameters
-    ----------
-    frame : (frame_length,) float32 samples
-    period : float, period in samples (>= 2)
-    search_tolerance : float in (0, 0.5), relative half width of the search window
 
-    Returns
-    -------
-    positions : (n_peaks,) float64, sample positions (sub-sample), increasing
-    amplitudes : (n_peaks,) float64, peak values times the polarity (same unit as the frame)
-    """
+@numba.njit(cache=True, nogil=True)
+def _cycle_peaks_into(frame, period, search_tolerance, pos, amp):
+    """``cycle_peaks`` into the buffers ``pos`` / ``amp`` (``>= _max_peaks`` long): returns
+    ``(first, stop)``, the peaks being ``pos[first:stop]`` (an empty range when there are none)."""
     n = frame.shape[0]
-    empty = np.zeros(0)
     if period < 2.0 or n < 3 or not (0.0 < search_tolerance < 0.5):
-        return empty, empty
+        return 0, 0
     half = period / 2.0
     lo = max(int(np.floor(n / 2.0 - half)), 1)
     hi = min(int(np.ceil(n / 2.0 + half)), n - 1)
     if hi <= lo:
-        return empty, empty
-    centre = frame[lo:hi]
-    sign = 1.0 if centre.max() >= -centre.min() else -1.0
+        return 0, 0
+    big = frame[lo]
+    small = frame[lo]
+    for i in range(lo + 1, hi):
+        big = max(big, frame[i])
+        small = min(small, frame[i])
+    sign = 1.0 if big >= -small else -1.0
     anchor = _peak_in(frame, sign, lo, hi)
-    max_peaks = int(n / (period * (1.0 - search_tolerance))) + 3
-    pos = np.empty(2 * max_peaks + 1)
-    amp = np.empty(2 * max_peaks + 1)
+    max_peaks = (_max_peaks(n, period, search_tolerance) - 1) // 2
     # backwards into the first half (stored from the middle of the buffer downwards)
     mid = max_peaks
     p, a = _refine_peak(frame, sign, anchor)
@@ -110,7 +106,31 @@ def cycle_peaks(frame, period, search_tolerance):
         i = _peak_in(frame, sign, w_lo, w_hi)
         last += 1
         pos[last], amp[last] = _refine_peak(frame, sign, i)
-    return pos[first : last + 1].copy(), amp[first : last + 1].copy()
+    return first, last + 1
+
+
+@numba.njit(cache=True, nogil=True)
+def cycle_peaks(frame, period, search_tolerance):
+    """Cycle peaks of one frame (see the module docstring).
+
+    Parameters
+    ----------
+    frame : (frame_length,) float32 samples
+    period : float, period in samples (>= 2)
+    search_tolerance : float in (0, 0.5), relative half width of the search window
+
+    Returns
+    -------
+    positions : (n_peaks,) float64, sample positions (sub-sample), increasing
+    amplitudes : (n_peaks,) float64, peak values times the polarity (same unit as the frame)
+    """
+    if period < 2.0 or frame.shape[0] < 3 or not (0.0 < search_tolerance < 0.5):
+        return np.zeros(0), np.zeros(0)
+    size = _max_peaks(frame.shape[0], period, search_tolerance)
+    pos = np.empty(size)
+    amp = np.empty(size)
+    first, stop = _cycle_peaks_into(frame, period, search_tolerance, pos, amp)
+    return pos[first:stop].copy(), amp[first:stop].copy()
 
 
 @numba.njit(cache=True, nogil=True)
@@ -164,13 +184,19 @@ def jitter_shimmer(signal, frame_length, hop_length, offset, period, voiced, sea
         raise ValueError("the signal is shorter than the frames")
     jitter = np.zeros(n_frames, dtype=np.float32)
     shimmer = np.zeros(n_frames, dtype=np.float32)
+    capacity = 0
+    for t in range(n_frames):
+        if voiced[t] and period[t] >= 2.0:
+            capacity = max(capacity, _max_peaks(frame_length, np.float64(period[t]), search_tolerance))
+    pos = np.empty(capacity)  # one buffer for every frame (no allocation per frame)
+    amp = np.empty(capacity)
     for t in range(n_frames):
         if not voiced[t]:
             continue
         start = offset + t * hop_length
-        positions, amplitudes = cycle_peaks(signal[start : start + frame_length], np.float64(period[t]),
-                                            search_tolerance)
-        j, s = jitter_shimmer_from_peaks(positions, amplitudes)
+        first, stop = _cycle_peaks_into(signal[start : start + frame_length], np.float64(period[t]),
+                                        search_tolerance, pos, amp)
+        j, s = jitter_shimmer_from_peaks(pos[first:stop], amp[first:stop])
         jitter[t] = j
         shimmer[t] = s
     return jitter, shimmer

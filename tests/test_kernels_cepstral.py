@@ -90,3 +90,15 @@ def test_deltas_edge_cases():
     for width in (1, 4, 0):
         with pytest.raises(ValueError):
             kernels.deltas(np.zeros((10, 13), np.float32), width)
+
+
+def test_mfcc_from_basis_is_mfcc(signal):
+    from kernels.cepstral import mfcc_basis, mfcc_from_basis
+
+    power = kernels.power_spectrum(centered_frames(signal), kernels.hann_window(400), 512)
+    log_mel = kernels.power_to_db(
+        kernels.apply_filterbank(power, kernels.mel_filterbank(16000, 512, 40, 0.0, 8000.0, False, True)), 1e-10
+    )
+    basis_t = mfcc_basis(20, 40)
+    assert basis_t.shape == (40, 20) and basis_t.dtype == np.float64
+    np.testing.assert_array_equal(mfcc_from_basis(log_mel, basis_t), kernels.mfcc(log_mel, 20))

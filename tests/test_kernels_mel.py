@@ -121,3 +121,19 @@ def test_power_to_db_matches_librosa():
     assert kernels.power_to_db(power[0]).shape == (40,)
     with pytest.raises(ValueError):
         kernels.power_to_db(power, 0.0)
+
+
+def test_filterbank_db_t_is_apply_filterbank_then_db(signal):
+    from kernels.mel import filterbank_db_t
+    from kernels.stft import transpose_frames
+
+    power = kernels.power_spectrum(centered_frames(signal), kernels.hann_window(WIN_LENGTH), N_FFT)
+    fb = kernels.mel_filterbank(16000, N_FFT, 40, 0.0, 8000.0, False, True)
+    db = filterbank_db_t(transpose_frames(power), fb, 1e-10)
+    reference = kernels.power_to_db(kernels.apply_filterbank(power, fb), 1e-10)
+    assert db.shape == reference.shape and db.dtype == np.float32
+    # identical band energies; only the (vectorised) logarithm differs: ~1 float32 ulp at 100 dB
+    np.testing.assert_allclose(db, reference, rtol=0, atol=2e-5)
+    assert np.all(db[np.all(power == 0, axis=1)] == -100.0)
+    # all frames at once, a frame's values depend only on its spectrum
+    np.testing.assert_array_equal(filterbank_db_t(transpose_frames(power[5:]), fb, 1e-10), db[5:])

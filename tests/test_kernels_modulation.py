@@ -9,6 +9,7 @@ from kernels import apply_filterbank, frame_signal, hann_window, mel_filterbank,
 from kernels.fourier_params import (
     autocorrelation_pitch,
     autocorrelation_pitch_plan,
+    autocorrelation_pitch_t,
     harmonic_levels,
     voiced_differences,
 )
@@ -251,3 +252,22 @@ def test_voiced_differences():
     v2[1:] &= voiced[:-1]
     v2[0] = False
     np.testing.assert_array_equal(voiced_differences(d1, v2)[:, 0], [0, 0, 1, 0, 0])
+
+
+def test_autocorrelation_pitch_t_is_autocorrelation_pitch():
+    from kernels.stft import transpose_frames
+
+    rng = np.random.default_rng(12)
+    t = np.arange(3 * FS) / FS
+    f0 = 120 + 60 * np.sin(2 * np.pi * 0.5 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / FS
+    y = sum(np.cos(h * phase) / h for h in range(1, 15)) * (np.sin(2 * np.pi * 2 * t) > -0.3)
+    y = (0.2 * y + 0.01 * rng.standard_normal(len(t))).astype(np.float32)
+    y[8000:12000] = 0.0
+    power = _power(y)
+    plan = autocorrelation_pitch_plan(WINDOW, 512, float(FS), 75.0, 500.0, 1500.0, 3)
+    f0_ref, voicing_ref = autocorrelation_pitch(power, *plan, float(FS), 75.0, 0.6, 0.1)
+    f0_t, voicing_t = autocorrelation_pitch_t(transpose_frames(power), *plan, float(FS), 75.0, 0.6, 0.1)
+    assert (f0_ref > 0).mean() > 0.3 and (f0_ref == 0).any()
+    np.testing.assert_array_equal(f0_t, f0_ref)
+    np.testing.assert_array_equal(voicing_t, voicing_ref)

@@ -223,6 +223,20 @@ def test_spectral_contrast_matches_librosa(quantile):
     np.testing.assert_allclose(out, reference, rtol=0, atol=5e-3)
 
 
+@pytest.mark.parametrize("quantile", [0.02, 0.1])
+def test_spectral_contrast_t_is_spectral_contrast(quantile):
+    from kernels.spectral_shape import spectral_contrast_t
+    from kernels.stft import transpose_frames
+
+    power = our_power(contrast_reference_signal(20803))
+    power[10:13] = 0.0  # silence
+    power[20, :] = 4.0  # flat: ties everywhere
+    bands = contrast_bands(FREQ, float(SAMPLING_RATE), 200.0, 6, quantile)
+    np.testing.assert_array_equal(
+        spectral_contrast_t(transpose_frames(power), *bands, AMIN), spectral_contrast(power, *bands, AMIN)
+    )
+
+
 def test_spectral_contrast_silence_and_ties():
     start, stop, n_select = contrast_bands(FREQ, float(SAMPLING_RATE), 200.0, 6, 0.02)
     power = np.zeros((3, 257), np.float32)

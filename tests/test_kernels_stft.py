@@ -71,3 +71,26 @@ def test_power_spectrum_edge_cases():
         kernels.power_spectrum(np.zeros((2, 600), np.float32), kernels.hann_window(600), 512)
     with pytest.raises(ValueError):
         kernels.power_spectrum(np.zeros((2, 400), np.float32), kernels.hann_window(300), 512)
+
+
+def test_transpose_frames_and_weighted_sums_t():
+    from kernels.stft import support, transpose_frames, weighted_sums_t
+
+    rng = np.random.default_rng(4)
+    values = rng.uniform(0, 2, (37, 21)).astype(np.float32)
+    values_t = transpose_frames(values)
+    np.testing.assert_array_equal(values_t, values.T)
+    weights = rng.standard_normal((5, 21))
+    weights[0, :] = 0.0
+    weights[1, :3] = weights[1, 9:] = 0.0  # support 3..8 (6 bins: one pass of 4, then 2)
+    first, stop = support(weights)
+    np.testing.assert_array_equal(first, [0, 3, 0, 0, 0])
+    np.testing.assert_array_equal(stop, [0, 9, 21, 21, 21])
+    out = weighted_sums_t(values_t, weights, first, stop, np.empty((5, 37)))
+    # exactly the per-frame loop: for k: acc += w * x (float64, no fused multiply-add)
+    for m in range(5):
+        for t in range(37):
+            acc = 0.0
+            for k in range(first[m], stop[m]):
+                acc += weights[m, k] * float(values[t, k])
+            assert out[m, t] == acc

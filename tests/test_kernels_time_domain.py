@@ -68,3 +68,28 @@ def test_zero_crossing_rate_threshold_and_zero_sign():
     reference = librosa.zero_crossings(frames, pad=False, axis=-1).mean(axis=-1)
     np.testing.assert_array_equal(values, reference.astype(np.float32))
     assert kernels.zero_crossing_rate(np.zeros((2, 0), np.float32)).tolist() == [0.0, 0.0]
+
+
+def test_frame_time_statistics_match_the_single_purpose_kernels(signal):
+    from kernels.teager import teo_frame_stats
+    from kernels.time_features import FRAME_STATISTIC_NAMES, frame_time_statistics, time_features
+
+    padded = np.pad(signal, WIN_LENGTH // 2).astype(np.float32)
+    stats = frame_time_statistics(padded, WIN_LENGTH, HOP_LENGTH, 16000.0, 1e-10, 1e-10)
+    frames = centered_frames(signal)
+    assert stats.shape == (frames.shape[0], len(FRAME_STATISTIC_NAMES)) and stats.dtype == np.float32
+    reference = np.column_stack([
+        kernels.rms(frames), kernels.zero_crossing_rate(frames), time_features(frames, 16000.0, 1e-10),
+        teo_frame_stats(frames, 1e-10),
+    ])
+    # the same float64 sums in another order, rounded once to float32
+    np.testing.assert_allclose(stats, reference, rtol=1e-6, atol=1e-12)
+    np.testing.assert_array_equal(stats[:, 1], reference[:, 1])  # crossing counts: exact
+    # a frame's values depend only on its samples
+    np.testing.assert_array_equal(
+        frame_time_statistics(padded[3 * HOP_LENGTH :], WIN_LENGTH, HOP_LENGTH, 16000.0, 1e-10, 1e-10), stats[3:]
+    )
+    # silence and too-short signals
+    silent = frame_time_statistics(np.zeros(800, np.float32), WIN_LENGTH, HOP_LENGTH, 16000.0, 1e-10, 1e-10)
+    np.testing.assert_allclose(silent[0], [0, 0, 199.5 / 16000, 0, np.log(1e-10), 0, 0, -100.0], rtol=1e-6)
+    assert frame_time_statistics(np.zeros(399, np.float32), WIN_LENGTH, HOP_LENGTH, 16000.0, 1e-10, 1e-10).shape == (0, 8)

@@ -244,6 +244,31 @@ def test_lpc_silence_and_singular_input():
     assert not lpc_from_power(power, 512, 12, 0.97).any()
 
 
+def test_lpc_from_power_t_and_with_basis_are_lpc_from_power():
+    from kernels.lpc import lpc_basis, lpc_from_power_basis, lpc_from_power_t
+    from kernels.stft import transpose_frames
+
+    rng = np.random.default_rng(9)
+    x = scipy_signal.lfilter([1.0], [1.0, -1.6, 0.9], rng.standard_normal(20000)).astype(np.float32)
+    x[4000:6000] = 0.0  # silent frames
+    x[8000:9000] = np.cos(0.3 * np.arange(1000))  # near-singular frames (the recursion stops early)
+    power = kernels.power_spectrum(kernels.frame_signal(x, 400, 160), kernels.hann_window(400), 512)
+    reference = lpc_from_power(power, 512, 12, 0.97)
+    basis = lpc_basis(512, 12, 0.97)
+    np.testing.assert_array_equal(lpc_from_power_basis(power, basis, 12), reference)
+    batch = lpc_from_power_t(transpose_frames(power), basis, 12)
+    assert batch.shape == reference.shape and batch.dtype == np.float64
+    # the autocorrelation summed in another order: float64 rounding, which the near-singular frames
+    # (a pure tone, frames 48-57) amplify
+    tone = (np.arange(len(power)) * 160 + 400 > 8000) & (np.arange(len(power)) * 160 < 9000)
+    np.testing.assert_allclose(batch[~tone], reference[~tone], rtol=0, atol=1e-9)
+    assert np.isfinite(batch).all()
+    np.testing.assert_allclose(batch[tone], reference[tone], rtol=0, atol=0.01)
+    assert not batch[30:33].any()  # silence
+    # all frames at once, each frame's result depends only on its spectrum
+    np.testing.assert_array_equal(lpc_from_power_t(transpose_frames(power[7:]), basis, 12), batch[7:])
+
+
 # ------------------------------------------------------------------ Teager energy
 
 @pytest.mark.parametrize("amplitude,omega,phase", [(1.0, 0.3, 0.0), (0.25, 1.1, 0.7), (0.8, 2.9, -1.0)])

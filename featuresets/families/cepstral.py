@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import kernels
+from kernels.cepstral import mfcc_basis, mfcc_from_basis
 from featuresets.families.base import Family
 
 
@@ -29,8 +30,12 @@ class Mfcc(Family):
     def frame_lld_names(self):
         return mfcc_names(self.config.n_mfcc)
 
+    def __init__(self, config, params, setup):
+        super().__init__(config, params, setup)
+        self._basis_t = mfcc_basis(config.n_mfcc, config.n_mels)
+
     def frame_values(self, ctx):
-        return kernels.mfcc(ctx.log_mel(), self.config.n_mfcc)
+        return mfcc_from_basis(ctx.log_mel(), self._basis_t)  # = kernels.mfcc(ctx.log_mel(), n_mfcc)
 
 
 class MfccDelta(Family):

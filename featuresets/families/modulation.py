@@ -15,15 +15,15 @@ import numpy as np
 from emovox.errors import UsageError
 from featuresets.families.base import Family
 from kernels.fourier_params import (
-    autocorrelation_pitch,
+    autocorrelation_pitch_t,
     autocorrelation_pitch_plan,
     harmonic_levels,
     voiced_differences,
 )
 from kernels.framing import hann_window
+from kernels.mel import filterbank_db_t
 from kernels.modulation import (
     MSF_MEASURES,
-    filterbank_db,
     modulation_band_edges,
     modulation_energies,
     modulation_spectral_measures,
@@ -35,6 +35,11 @@ from kernels.wavelets import (
     morlet_filterbank,
     morlet_scales,
 )
+
+
+#: Power floor of ``harmonic_levels`` (its default, passed explicitly: numba's dispatcher takes a
+#: slow path for calls that omit default arguments, numba #6173 / #7615).
+HARMONIC_FLOOR = 1e-10
 
 
 def _hz_label(value: float) -> str:
@@ -215,7 +220,7 @@ class ContinuousWavelet(Family):
         return [f"cwt_logenergy_{f:.0f}hz" for f in self.frequencies_hz]
 
     def frame_values(self, ctx):
-        return filterbank_db(ctx.power_spectrum(), self.filterbank, self.params.floor)
+        return filterbank_db_t(ctx.power_t(), self.filterbank, float(self.params.floor))
 
 
 class FourierParameters(Family):
@@ -278,10 +283,12 @@ class FourierParameters(Family):
     def frame_values(self, ctx):
         p = self.params
         power = ctx.power_spectrum()
-        f0, voicing = autocorrelation_pitch(
-            power, *self._plan, float(self.config.sampling_rate), p.fmin_hz, p.voicing_threshold, p.octave_cost
+        f0, voicing = autocorrelation_pitch_t(  # = autocorrelation_pitch(power, ...), all frames at once
+            ctx.power_t(), *self._plan, float(self.config.sampling_rate), p.fmin_hz, p.voicing_threshold,
+            p.octave_cost,
         )
-        levels = harmonic_levels(power, f0, p.n_harmonics, float(self.config.sampling_rate), self.config.n_fft)
+        levels = harmonic_levels(power, f0, p.n_harmonics, float(self.config.sampling_rate), self.config.n_fft,
+                                 HARMONIC_FLOOR)
         return np.concatenate([voicing[:, None], levels], axis=1)
 
     def sequence_values(self, seq):

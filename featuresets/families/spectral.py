@@ -11,6 +11,9 @@ Rhythm (stage 2, per utterance): ``onset_strength`` (frame level, from the ``log
 The definitions, units and the values for digital silence are in the kernels' docstrings
 (``kernels.time_features``, ``kernels.spectral_shape``, ``kernels.chroma``, ``kernels.rhythm``).
 
+Kernels whose name ends in ``_t`` take the transposed power spectrum (``FrameContext.power_t``)
+and give the same values as their per-frame namesakes, all frames at once.
+
 Every kernel is called with all its arguments spelled out: numba's dispatcher takes a slow path
 (~25 us per call) for calls that omit default arguments once any function with defaults has been
 compiled (numba issues #6173, #7615).
@@ -28,22 +31,20 @@ from kernels.rhythm import BEAT_HISTOGRAM_NAMES, beat_histogram, onset_strength
 from kernels.spectral_shape import (
     AMIN,
     contrast_bands,
-    spectral_contrast,
+    spectral_contrast_t,
     spectral_flux,
     spectral_shape,
     unit_magnitude,
 )
-from kernels.time_features import LOG_ENERGY_FLOOR, time_features
 
 # ---------------------------------------------------------------------------------------------
-# Time domain: one kernel pass gives all three columns; each family takes its own.
+# Time domain: one kernel pass (FrameContext.time_statistics, shared with rms, zcr and teo) gives
+# all three columns; each family takes its own.
 
 
 def _time_features(ctx) -> np.ndarray:
-    return ctx.cached(
-        ("spectral.py", "time_features"),
-        lambda: time_features(ctx.frames(), float(ctx.config.sampling_rate), LOG_ENERGY_FLOOR),
-    )
+    """(n_frames, 3): temporal centroid, variance, log energy (``kernels.time_features.time_features``)."""
+    return ctx.time_statistics()[:, 2:5]
 
 
 class TemporalCentroid(Family):
@@ -142,7 +143,7 @@ class SpectralContrast(Family):
         return [f"spectral_contrast_{b}" for b in range(self.params.n_bands + 1)]
 
     def frame_values(self, ctx):
-        return spectral_contrast(ctx.power_spectrum(), *self._bands, AMIN)
+        return spectral_contrast_t(ctx.power_t(), *self._bands, AMIN)  # = spectral_contrast(power, ...)
 
 
 class NormSpectrum(Family):

@@ -15,9 +15,9 @@ import dataclasses
 import numpy as np
 
 from featuresets.families.base import Family, NoParams
-from kernels.lpc import lpc_from_power, lpcc_from_lpc
-from kernels.pitch import pitch_utterance_stats, signal_from_frames, yin, yin_margin
-from kernels.teager import CRITICAL_BAND_EDGES_HZ, teo_cb_auto_env, teo_cb_tables, teo_frame_stats
+from kernels.lpc import lpc_basis, lpc_from_power_t, lpcc_from_lpc
+from kernels.pitch import pitch_utterance_stats, yin, yin_margin
+from kernels.teager import CRITICAL_BAND_EDGES_HZ, teo_cb_auto_env, teo_cb_tables
 from kernels.voice_quality import hnr_db, jitter_shimmer, voiced_mean_std
 
 #: Reference of the semitone scale (A0, as eGeMAPS): ``12 log2(f0 / 27.5 Hz)``.
@@ -67,20 +67,11 @@ def _pitch_context(params: PitchParams) -> int:
     return params.frame_length + 2 * yin_margin(params.decimation)
 
 
-def _voice_signal(ctx, width: int) -> np.ndarray:
-    """The block's signal under the centred ``width``-sample slices of its frames (cached)."""
-    offset = ctx.context_frames.shape[1] // 2 - width // 2
-    return ctx.cached(
-        ("voice_signal", width),
-        lambda: signal_from_frames(ctx.context_frames, ctx.config.hop_length, offset, width),
-    )
-
-
 def _yin_block(ctx, params: PitchParams):
     """(f0 Hz, voicing probability, period, nacf) of the block's frames, computed once per block."""
 
     def compute():
-        signal = _voice_signal(ctx, _pitch_context(params))
+        signal = ctx.signal(_pitch_context(params))  # the block's signal under the pitch frames (a view)
         return yin(signal, params.frame_length, ctx.config.hop_length, float(ctx.config.sampling_rate),
                    params.fmin_hz, params.fmax_hz, params.trough_threshold, params.decimation,
                    params.voicing_threshold)
@@ -181,7 +172,7 @@ class VoiceQuality(Family):
         pp = self.pitch_params
         f0, prob, period, nacf = _yin_block(ctx, pp)
         voiced = (prob >= pp.voicing_threshold) & (f0 > 0)
-        signal = _voice_signal(ctx, _pitch_context(pp))
+        signal = ctx.signal(_pitch_context(pp))
         jitter, shimmer = jitter_shimmer(signal, pp.frame_length, self.config.hop_length, yin_margin(pp.decimation),
                                          period, voiced, self.params.search_tolerance)
         hnr = hnr_db(nacf, self.params.hnr_min_db, self.params.hnr_max_db)
@@ -213,12 +204,10 @@ def _check_lpc_fits(config, order: int) -> None:
                          f"(n_fft {config.n_fft}, frame_length {config.frame_length})")
 
 
-def _lpc_block(ctx, order: int, pre_emphasis: float) -> np.ndarray:
-    config = ctx.config
-    return ctx.cached(
-        ("lpc", order, pre_emphasis),
-        lambda: lpc_from_power(ctx.power_spectrum(), config.n_fft, order, pre_emphasis),
-    )
+def _lpc_block(ctx, order: int, pre_emphasis: float, basis: np.ndarray) -> np.ndarray:
+    """``lpc_from_power(power, n_fft, order, pre_emphasis)`` of the block (``basis`` =
+    ``lpc_basis(n_fft, order, pre_emphasis)``), computed once per block for lpc and lpcc."""
+    return ctx.cached(("lpc", order, pre_emphasis), lambda: lpc_from_power_t(ctx.power_t(), basis, order))
 
 
 class Lpc(Family):
@@ -234,12 +223,13 @@ class Lpc(Family):
     def __init__(self, config, params, setup):
         super().__init__(config, params, setup)
         _check_lpc_fits(config, params.order)
+        self._basis = lpc_basis(config.n_fft, params.order, float(params.pre_emphasis))
 
     def frame_lld_names(self):
         return [f"lpc_{k:02d}" for k in range(1, self.params.order + 1)]
 
     def frame_values(self, ctx):
-        return _lpc_block(ctx, self.params.order, self.params.pre_emphasis).astype(np.float32)
+        return _lpc_block(ctx, self.params.order, self.params.pre_emphasis, self._basis).astype(np.float32)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -265,12 +255,13 @@ class Lpcc(Family):
     def __init__(self, config, params, setup):
         super().__init__(config, params, setup)
         _check_lpc_fits(config, params.order)
+        self._basis = lpc_basis(config.n_fft, params.order, float(params.pre_emphasis))
 
     def frame_lld_names(self):
         return [f"lpcc_{k:02d}" for k in range(1, self.params.n_cepstra + 1)]
 
     def frame_values(self, ctx):
-        a = _lpc_block(ctx, self.params.order, self.params.pre_emphasis)
+        a = _lpc_block(ctx, self.params.order, self.params.pre_emphasis, self._basis)
         return lpcc_from_lpc(a, self.params.n_cepstra)
 
 
@@ -287,7 +278,7 @@ class Teo(Family):
         return ["teo_mean", "teo_std", "teo_log_abs_mean_db"]
 
     def frame_values(self, ctx):
-        return teo_frame_stats(ctx.frames())
+        return ctx.time_statistics()[:, 5:8]  # = teo_frame_stats(ctx.frames(), 1e-10)
 
 
 @dataclasses.dataclass(frozen=True)
