@@ -53,10 +53,14 @@ def sha256_of(path: Path) -> str:
 
 
 class TrainedModel(EmotionModel):
-    """A model loaded from (or saved to) a directory.
+    """A model loaded from a directory.
 
-    ``predict_proba(X, groups=None) -> (n, n_labels)``; ``labels_``; ``feature_hash``;
-    ``feature_names``; ``feature_set``; ``config`` (config.json); ``directory``.
+    ``predict_proba(X, groups=None) -> (n, n_labels)`` for raw store features ``X`` (columns in the
+    order of ``feature_names``), probabilities in the order of ``labels_``; ``predict`` gives label
+    names; ``feature_hash``, ``feature_set``, ``config`` (config.json), ``directory``. A model with
+    ``normalisation == "speaker"`` standardises each group of ``groups`` (e.g. a speaker or a
+    recording) with its own statistics; without groups the whole batch counts as one group, and a
+    group of fewer than 10 rows falls back to the training data's statistics.
     """
 
     feature_hash: str

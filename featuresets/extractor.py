@@ -77,7 +77,7 @@ class FeatureExtractor:
             blocks, frame_length=self.context_length, hop_length=self.config.hop_length, counter=counter
         )
         if timings is not None:
-            batches = _timed_iter(batches, timings, "framing")
+            batches = _timed_iter(batches, timings, "framing", nested="decode")
         for segment, n_frames in batches:
             ctx = FrameContext(segment, n_frames, self.context_length, self.setup)
             if timings is not None:
@@ -180,17 +180,24 @@ def _time_shared(ctx: FrameContext, timings: dict[str, float]) -> None:
         _add(timings, key, started)
 
 
-def _timed_iter(iterable, timings: dict[str, float], key: str):
-    """``iterable``'s items, with the time spent producing them added to ``timings[key]``
-    (minus what nested timed iterators charged meanwhile)."""
+def _timed_iter(iterable, timings: dict[str, float], key: str, nested: str | None = None):
+    """``iterable``'s items, with the time spent producing them added to ``timings[key]``, minus
+    what a timed iterator nested inside it charged to ``timings[nested]`` meanwhile."""
     iterator = iter(iterable)
     while True:
-        before = sum(timings.values())
+        inner = timings.get(nested, 0.0) if nested else 0.0
         started = time.process_time()
         try:
             item = next(iterator)
         except StopIteration:
-            timings[key] = timings.get(key, 0.0) + time.process_time() - started - (sum(timings.values()) - before)
+            item = None
+            done = True
+        else:
+            done = False
+        spent = time.process_time() - started
+        if nested:
+            spent -= timings.get(nested, 0.0) - inner
+        timings[key] = timings.get(key, 0.0) + spent
+        if done:
             return
-        timings[key] = timings.get(key, 0.0) + time.process_time() - started - (sum(timings.values()) - before)
         yield item

@@ -57,6 +57,10 @@ def extract_file(extractor: FeatureExtractor, path: str, *, block_seconds: float
     return vector, duration
 
 
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
 def extract_chunk(store_path: str, job: ChunkJob, config: dict, block_seconds: float) -> ChunkSummary:
     """Compute every file of ``job`` and write the chunk; one bad file never stops the others."""
     started = time.process_time()
@@ -70,9 +74,11 @@ def extract_chunk(store_path: str, job: ChunkJob, config: dict, block_seconds: f
             errors.append("")
         except AudioError as error:
             errors.append(getattr(error, "reason", None) or str(error))
-        except (ValueError, ArithmeticError, IndexError, OSError) as error:
+        except Exception as error:  # noqa: BLE001 - the per-file boundary
             # A file that trips a kernel must not cost the rest of the chunk; the message says what happened.
-            errors.append(f"extraction failed: {type(error).__name__}: {error}")
+            # Any Exception, not a list of likely ones: a RuntimeError, TypeError or MemoryError (a recording
+            # too long for this worker) escaping here failed the chunk's every file, at every re-run.
+            errors.append(f"extraction failed: {type(error).__name__}: {_one_line(error)}")
     write_chunk(store_path, ChunkResult(job.chunk_index, job.rows, features, durations, tuple(errors)))
     failures = tuple((p, e) for p, e in zip(job.paths, errors) if e)
     return ChunkSummary(

@@ -19,19 +19,23 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from distributed import as_completed
+import numpy as np
+from distributed import KilledWorker, as_completed
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 import corpora
+import features_store
 from emovox.errors import EmovoxError, UsageError
 from features_store import (
     ChunkJob,
+    ChunkResult,
     StoreLock,
     check_store_target,
     ensure_store_folder,
     plan_pending_chunks,
     prepare_store,
+    write_chunk,
 )
 from features_store.schema import DEFAULT_ROWS_PER_CHUNK
 from featuresets import FEATURE_SETS, FeatureExtractor, get_feature_set
@@ -127,7 +131,11 @@ def run_chunks(
     store_path: str, jobs: list[ChunkJob], feature_set: str, *, address: str | None,
     workers: int | None, block_seconds: float,
 ) -> list[ChunkSummary]:
-    """Run every chunk job on Dask; Dask re-runs a chunk whose worker died, and retries it twice on error."""
+    """Run every chunk job on Dask; Dask re-runs a chunk whose worker died, and retries it twice on error.
+
+    A chunk whose every worker died (Dask's KilledWorker) is run again file by file, so that the
+    file that kills workers becomes an error row instead of failing the run (see _isolate_files).
+    """
     logger = get_run_logger()
     config = get_feature_set(feature_set).to_dict()
     n_files = sum(len(job.rows) for job in jobs)
@@ -141,14 +149,58 @@ def run_chunks(
             key=[f"extract-{os.getpid()}-{time.time_ns()}-{job.chunk_index}" for job in jobs],
             retries=2,
         )
+        job_of = {future.key: job for future, job in zip(futures, jobs)}
         for future in as_completed(futures):
-            summaries.append(future.result())
+            job = job_of.pop(future.key)
+            try:
+                summaries.append(future.result())
+            except KilledWorker:
+                logger.warning("chunk %d: its workers died; extracting its %d files one by one",
+                               job.chunk_index, len(job.rows))
+                summaries.append(_isolate_files(client, store_path, job, config, block_seconds))
             future.release()
             now = time.monotonic()
             if now - last_report >= PROGRESS_EVERY_SECONDS or len(summaries) == len(jobs):
                 last_report = now
                 logger.info(_progress_line(summaries, n_files, now - started))
     return summaries
+
+
+def _isolate_files(client, store_path: str, job: ChunkJob, config: dict, block_seconds: float) -> ChunkSummary:
+    """Run each file of ``job`` as its own task, one after the other; a file whose worker dies on every
+    try (a crash in a decoder, memory exhausted) becomes an error row written here, by the driver.
+
+    Without this, one such file fails the whole run with KilledWorker at every re-run, and the other
+    files of its chunk are never extracted. One task at a time: tasks of one chunk must not overlap,
+    as each rewrites the chunk's files.
+    """
+    parts: list[ChunkSummary] = []
+    for row, path in zip(job.rows, job.paths):
+        single = ChunkJob(job.chunk_index, (row,), (path,))
+        future = client.submit(
+            extract_chunk, store_path, single, config, block_seconds,
+            key=f"extract-{os.getpid()}-{time.time_ns()}-{job.chunk_index}-{row}", retries=2,
+        )
+        try:
+            parts.append(future.result())
+        except KilledWorker:
+            reason = ("the worker process died on every try while extracting this file "
+                      "(a crash in a decoder, or out of memory)")
+            n_features = features_store.open(store_path).features.shape[1]
+            write_chunk(store_path, ChunkResult(
+                job.chunk_index, (row,), np.full((1, n_features), np.nan, dtype=np.float32),
+                np.full(1, np.nan, dtype=np.float32), (reason,),
+            ))
+            parts.append(ChunkSummary(job.chunk_index, 0, 1, 0.0, 0.0, ((path, reason),)))
+        future.release()
+    return ChunkSummary(
+        chunk_index=job.chunk_index,
+        n_ok=sum(p.n_ok for p in parts),
+        n_failed=sum(p.n_failed for p in parts),
+        audio_seconds=sum(p.audio_seconds for p in parts),
+        cpu_seconds=sum(p.cpu_seconds for p in parts),
+        failures=tuple(f for p in parts for f in p.failures),
+    )
 
 
 def _progress_line(summaries: list[ChunkSummary], n_files: int, elapsed: float) -> str:

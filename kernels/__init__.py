@@ -1,9 +1,11 @@
 """Numba-jitted DSP kernels: pure functions on float32 arrays, no I/O.
 
-Conventions: inputs are C-contiguous float32 arrays (frames along axis 0),
-statistics are accumulated in float64 and returned as float32, all functions are
+Conventions: inputs are float32 arrays (frames along axis 0; frame arrays may be strided views
+of a signal), statistics are accumulated in float64 and returned as float32, all functions are
 ``numba.njit(cache=True, nogil=True)`` and may be called from Python or from
-other jitted code. This package imports nothing else from the project.
+other jitted code. Kernels named ``*_t`` take frames along the LAST axis (``stft.transpose_frames``)
+and compute all frames at once, SIMD across frames, with the values of their per-frame
+namesakes. This package imports nothing else from the project.
 """
 
 from .cepstral import dct_matrix, deltas, mfcc

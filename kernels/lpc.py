@@ -194,7 +194,8 @@ def lpc_from_power(power, n_fft, order, pre_emphasis=0.0):
 
 @numba.njit(cache=True, nogil=True)
 def lpc_basis(n_fft, order, pre_emphasis):
-    """The constant weights of ``lpc_from_power`` (build them once, for ``lpc_from_power_basis``).
+    """The constant weights of ``lpc_from_power`` (build them once, for ``lpc_from_power_basis`` or
+    ``lpc_from_power_t``).
 
     Parameters
     ----------

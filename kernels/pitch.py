@@ -132,7 +132,7 @@ def _halfband_decimate(x, out):
         o[j] = acc
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _parabolic_shift(y, i, n):
     """librosa's parabolic-interpolation shift at index i of y[:n] (0 at the ends)."""
     if i <= 0 or i >= n - 1:
@@ -144,7 +144,7 @@ def _parabolic_shift(y, i, n):
     return -b / a
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _parabolic_value(y, i, n):
     """Value at the vertex of the parabola through y[i-1..i+1] (y[i] at the ends or if outside)."""
     if i <= 0 or i >= n - 1:
@@ -156,7 +156,7 @@ def _parabolic_value(y, i, n):
     return y[i] - b * b / (2.0 * a)
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _choose_trough(yv, n_y, threshold, decimation):
     """(index, value) of YIN's choice on the CMND ``yv[:n_y]`` (n_y >= 3).
 
@@ -201,7 +201,7 @@ def _choose_trough(yv, n_y, threshold, decimation):
     return best_any, best_any_value
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _lag_terms(frame, energy, lag, head, tail):
     """(d(lag), nacf(lag)) of a full-rate frame, zero-extended.
 
@@ -230,7 +230,9 @@ def _autocorrelation_rows(buf, nb, nf, n_lags, out):
             out[j, k] = acf[j, k]
 
 
-@numba.njit(cache=True, nogil=True)
+# error_model="numpy": no zero-division checks (every division is guarded or by a positive
+# value), so the per-lag loops vectorise.
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def yin(signal, frame_length, hop_length, sampling_rate, fmin_hz, fmax_hz, trough_threshold, decimation,
         refine_min_prob=0.0):
     """YIN f0, voicing probability, period and normalised autocorrelation of every frame.

@@ -1,4 +1,5 @@
-"""Short-time power spectrum of pre-cut frames."""
+"""Short-time power spectrum of pre-cut frames, and the frames-along-the-last-axis layout (with its
+weighted sums) of the ``*_t`` kernels that compute all frames at once."""
 
 import numba
 import numpy as np

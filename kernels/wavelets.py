@@ -11,7 +11,22 @@
 import numba
 import numpy as np
 
-from kernels.modulation import FAST_FLAGS, ln_inplace
+from kernels.modulation import (
+    _EXPONENT_ONE,
+    _LN2,
+    _MANTISSA_MASK,
+    _Q0,
+    _Q1,
+    _Q2,
+    _Q3,
+    _Q4,
+    _Q5,
+    _Q6,
+    _Q7,
+    _SQRT2,
+    FAST_FLAGS,
+    ln_inplace,
+)
 
 #: Daubechies-4 (8 taps) decomposition low-pass filter, PyWavelets' ``pywt.Wavelet('db4').dec_lo``.
 DB4_DEC_LO = np.array([
@@ -158,24 +173,34 @@ def dwt_periodization(frames, window, level, dec_lo, dec_hi):
 
 
 @numba.njit(cache=True, nogil=True, inline="always", fastmath=_FAST, error_model="numpy")
-def _subband_sums(coef, n, floor, scratch, scratch_bits, exponents):
+def _subband_sums(coef, n, floor, scratch, scratch_bits):
     """``(S, sum e ln e)`` of ``coef[:n]`` with ``e = c**2``, ``S = sum e`` (``0 ln 0 = 0``).
 
-    The second sum is 0 (not computed) when ``S <= floor``. ``ln e`` comes from the vectorised
-    ``ln_inplace`` (absolute error < 4e-8): a libm call per coefficient would cost more than the
-    transform itself. ``scratch_bits`` is ``scratch.view(np.int64)``; buffers hold >= ``n`` values.
+    The second sum is 0 when ``S <= floor``. ``ln e`` is ``ln_inplace``'s (exponent from the bits,
+    degree-7 polynomial of the mantissa, absolute error < 4e-8: a libm call per coefficient would
+    cost more than the transform itself), computed in the same pass as the sums (one loop, SIMD).
+    ``scratch_bits`` is ``scratch.view(np.int64)``; the buffers hold >= ``n`` values.
     """
     energy = 0.0
+    acc = 0.0
     for i in range(n):
         e = coef[i] * coef[i]
         scratch[i] = e
+        bits = scratch_bits[i]
+        exponent = np.float64((bits >> 52) - 1023)
+        scratch_bits[i] = (bits & _MANTISSA_MASK) | _EXPONENT_ONE  # scratch[i]: the mantissa in [1, 2)
+        m = scratch[i]
+        big = m > _SQRT2
+        m = m * 0.5 if big else m
+        exponent = exponent + (1.0 if big else 0.0)
+        u = m - 1.0
+        u2 = u * u
+        u4 = u2 * u2
+        q = (_Q0 + _Q1 * u) + u2 * (_Q2 + _Q3 * u) + u4 * ((_Q4 + _Q5 * u) + u2 * (_Q6 + _Q7 * u))
         energy += e
+        acc += e * (exponent * _LN2 + u * q) if e > 0.0 else 0.0
     if energy <= floor:
         return energy, 0.0
-    ln_inplace(scratch, scratch_bits, exponents, n)
-    acc = 0.0
-    for i in range(n):
-        acc += coef[i] * coef[i] * scratch[i]
     return energy, acc
 
 
@@ -246,11 +271,11 @@ def dwt_subband_features(frames, window, level, dec_lo, dec_hi, floor=1e-10):
             _analysis_step(src, n, rev_lo, rev_hi, even, odd, approx, detail)
             half = n // 2
             band = level - j  # D_1 is the last sub-band
-            energies[band], sums[band] = _subband_sums(detail, half, floor, scratch, scratch_bits, exponents)
+            energies[band], sums[band] = _subband_sums(detail, half, floor, scratch, scratch_bits)
             for i in range(half):
                 src[i] = approx[i]
             n = half
-        energies[0], sums[0] = _subband_sums(src, n, floor, scratch, scratch_bits, exponents)
+        energies[0], sums[0] = _subband_sums(src, n, floor, scratch, scratch_bits)
         for b in range(n_bands):
             log_energies[b] = max(energies[b], floor)
         ln_inplace(log_energies, log_bits, exponents, n_bands)

@@ -100,6 +100,20 @@ def test_every_kind_learns_easy_data_and_repeats_with_the_same_seed(kind):
     assert np.mean(np.argmax(pa, axis=1) == y[test]) >= 0.75, kind
 
 
+def test_fusion_weights_by_inner_cv_use_the_training_side():
+    from classify.estimators.fusion import weight_grid
+
+    assert [list(w) for w in weight_grid(2, 0.5)] == [[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]]
+    X, y, groups = easy_data()
+    rng = np.random.default_rng(0)
+    noise = np.concatenate([X[:, :2], rng.normal(size=(len(y), 10))], axis=1)  # the KNN sees mostly noise
+    fused = make_estimator("lda+knn", {"weights": "inner-cv", "member_params": {"knn": {"n_neighbors": 1}}}).fit(noise, y, groups)
+    assert len(fused.weights_) == 2 and abs(fused.weights_.sum() - 1) < 1e-12
+    assert fused.best_params_["weights"] == [round(float(w), 4) for w in fused.weights_]
+    fixed = make_estimator("lda+knn", {"weights": [3, 1]}).fit(X, y, groups)
+    np.testing.assert_allclose(fixed.weights_, [0.75, 0.25])
+
+
 def test_class_weighting_and_missing_classes():
     X, y, groups = easy_data(per_class=8)
     keep = (y != 0) | (np.arange(len(y)) % 8 == 0)  # class 0 rare

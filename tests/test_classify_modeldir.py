@@ -29,9 +29,12 @@ def save(model, path):
                                training={"store": "synthetic", "n_utterances": 96, "n_speakers": 4, "corpora": ["emodb"]})
 
 
-@pytest.mark.parametrize("kind", [*MODEL_KINDS, "svm+xgboost"])
+@pytest.mark.parametrize("kind", [*MODEL_KINDS, "svm+xgboost", "svm-linear+knn"])
 def test_round_trip_gives_identical_probabilities(kind, tmp_path):
-    spec = ModelSpec(kind=kind, params=FAST.get(kind, {"member_params": FAST}), normalise="speaker",
+    params = FAST.get(kind, {"member_params": FAST})
+    if kind == "svm-linear+knn":
+        params = {**params, "weights": "inner-cv", "weight_step": 0.5}
+    spec = ModelSpec(kind=kind, params=params, normalise="speaker",
                      select_features=10 if kind in ("svm", "lda") else None, calibrate=kind == "lda", seed=5)
     model, X, groups = fitted(spec)
     save(model, tmp_path / "m")

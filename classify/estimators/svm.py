@@ -93,7 +93,7 @@ class SVM(SearchMixin, Estimator):
 
     kind = "svm"
 
-    def __init__(self, kernel: str = "rbf", C=(1.0, 10.0, 100.0), gamma=(0.25, 1.0, 4.0),
+    def __init__(self, kernel: str = "rbf", C=(3.0, 10.0, 30.0), gamma=(0.05, 0.1, 0.25),
                  class_weight: str | None = None, inner_folds: int = 3, seed: int = 0, cache_size: float = 500.0):
         self.kernel = kernel
         self.C = C

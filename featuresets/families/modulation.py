@@ -178,9 +178,10 @@ class DiscreteWavelet(Family):
         return [f"dwt_logenergy_{b}" for b in self._bands] + [f"dwt_entropy_{b}" for b in self._bands]
 
     def frame_values(self, ctx):
+        # a contiguous copy of the frames (cheaper than the transform reading the strided view)
         return dwt_subband_features(
-            ctx.frames(self.params.frame_length), self.window, self.params.level, DB4_DEC_LO, DB4_DEC_HI,
-            self.params.floor,
+            np.ascontiguousarray(ctx.frames(self.params.frame_length)), self.window, self.params.level,
+            DB4_DEC_LO, DB4_DEC_HI, float(self.params.floor),
         )
 
 
