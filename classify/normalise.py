@@ -3,10 +3,11 @@
 * ``none``: features as stored (non-finite values replaced by the training mean).
 * ``global``: standardisation with the training rows' mean and standard deviation.
 * ``speaker``: per-speaker z-normalisation: every speaker group's rows are standardised with that
-  group's own mean and standard deviation. On the test side this uses the (unlabelled) features of
-  the test speaker, so it is *transductive*; reports say "per-speaker normalisation (transductive)".
-  A group with fewer than ``min_rows`` rows (or rows without groups given as one group) falls back
-  to the training rows' pooled statistics.
+  group's own mean and standard deviation. For a speaker not seen in training this uses the
+  (unlabelled) features of the test speaker, so it is *transductive*; reports say "per-speaker
+  normalisation (transductive)". A speaker seen in training (speaker-dependent protocols) keeps its
+  training statistics; an unseen group with fewer than ``min_rows`` rows falls back to the training
+  rows' pooled statistics.
 
 Every normaliser keeps only numpy arrays (saved as ``.npz`` without pickle).
 """
@@ -82,24 +83,64 @@ class GlobalStandardiser(Normaliser):
 
 
 class SpeakerNormaliser(Normaliser):
+    """Per-speaker z-normalisation.
+
+    ``fit`` keeps every training group's statistics (``group_keys_``, ``group_mean_``,
+    ``group_scale_``) and the pooled ones. ``transform`` standardises a group seen in training with
+    its training statistics (so a speaker-dependent protocol never uses test rows), an unseen group
+    of at least ``min_rows`` rows with its own statistics (transductive), and a smaller unseen group
+    with the pooled training statistics. ``groups=None`` makes the whole input one unseen group.
+    """
+
     kind = "speaker"
     transductive = True
 
     def __init__(self, min_rows: int = 10):
         self.min_rows = min_rows
 
+    def fit(self, X, groups=None):
+        super().fit(X, groups)
+        X = _fill(X, self.mean_)
+        keys, means, scales = [], [], []
+        if groups is not None:
+            groups = np.asarray(groups).astype(str)
+            for group in np.unique(groups[groups != ""]):  # rows without a speaker are no speaker
+                mean, scale = _stats(X[groups == group])
+                keys.append(group)
+                means.append(mean)
+                scales.append(scale)
+        d = X.shape[1]
+        self.group_keys_ = np.array(keys, dtype=str)
+        self.group_mean_ = np.array(means).reshape(len(keys), d)
+        self.group_scale_ = np.array(scales).reshape(len(keys), d)
+        return self
+
     def transform(self, X, groups=None):
         X = _fill(X, self.mean_)
-        out = (X - self.mean_) / self.scale_  # fallback for small groups
-        if groups is None:
-            groups = np.zeros(len(X), dtype=np.int64)
-        groups = np.asarray(groups)
+        out = (X - self.mean_) / self.scale_  # pooled training statistics: the small-group fallback
+        groups = np.full(len(X), "\0batch", dtype=object) if groups is None else np.asarray(groups).astype(str)
+        known = {key: i for i, key in enumerate(self.group_keys_.tolist())}
         for group in np.unique(groups):
             rows = np.flatnonzero(groups == group)
-            if len(rows) >= self.min_rows:
+            if group in known:
+                i = known[group]
+                out[rows] = (X[rows] - self.group_mean_[i]) / self.group_scale_[i]
+            elif len(rows) >= self.min_rows:
                 mean, scale = _stats(X[rows])
                 out[rows] = (X[rows] - mean) / scale
         return out
+
+    def to_arrays(self):
+        return {**super().to_arrays(), "group_keys": self.group_keys_, "group_mean": self.group_mean_,
+                "group_scale": self.group_scale_}
+
+    @classmethod
+    def from_arrays(cls, arrays, config):
+        self = super().from_arrays(arrays, config)
+        self.group_keys_ = np.asarray(arrays["group_keys"]).astype(str)
+        self.group_mean_ = np.asarray(arrays["group_mean"])
+        self.group_scale_ = np.asarray(arrays["group_scale"])
+        return self
 
     def config(self) -> dict:
         return {**super().config(), "min_rows": self.min_rows, "note": TRANSDUCTIVE_NOTE}

@@ -6,6 +6,7 @@ import logging
 import os
 from collections.abc import Iterator
 
+import dask
 from distributed import Client, LocalCluster
 
 from emovox.errors import UsageError
@@ -34,12 +35,18 @@ def dask_client(address: str | None = None, workers: int | None = None) -> Itera
     n_workers = workers or os.cpu_count() or 1
     if n_workers < 1:
         raise UsageError(f"--workers {workers}: need at least 1 worker")
-    cluster = LocalCluster(
-        n_workers=n_workers,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.ERROR,
-    )
-    with cluster, Client(cluster) as client:
-        yield client
+    # The cluster closes for good a nanny whose worker has not re-registered within Dask's
+    # "lost-worker-timeout" (15 s) of dying, and never starts another. On a busy machine a new worker
+    # process (importing numba, zarr, the kernels) can take longer than that, so a run whose workers
+    # were killed (a file that crashes a decoder, or exhausts memory) went on with fewer workers, or
+    # with none, waiting for ever. The nannies restart their workers themselves: never give up on them.
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "24h"}):
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+        )
+        with cluster, Client(cluster) as client:
+            yield client

@@ -74,10 +74,12 @@ def extract_chunk(store_path: str, job: ChunkJob, config: dict, block_seconds: f
             errors.append("")
         except AudioError as error:
             errors.append(getattr(error, "reason", None) or str(error))
+        except MemoryError:
+            errors.append("extraction failed: out of memory in the worker (a recording too long for its memory?)")
         except Exception as error:  # noqa: BLE001 - the per-file boundary
             # A file that trips a kernel must not cost the rest of the chunk; the message says what happened.
-            # Any Exception, not a list of likely ones: a RuntimeError, TypeError or MemoryError (a recording
-            # too long for this worker) escaping here failed the chunk's every file, at every re-run.
+            # Any Exception, not a list of likely ones: a RuntimeError or TypeError (or a MemoryError, above)
+            # escaping here failed every file of the chunk, at every re-run.
             errors.append(f"extraction failed: {type(error).__name__}: {_one_line(error)}")
     write_chunk(store_path, ChunkResult(job.chunk_index, job.rows, features, durations, tuple(errors)))
     failures = tuple((p, e) for p, e in zip(job.paths, errors) if e)

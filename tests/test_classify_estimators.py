@@ -24,7 +24,7 @@ FAST = {
     "knn": {"n_neighbors": [3, 5]},
     "mlp": {"hidden_layer_sizes": [16], "max_iter": 60},
     "lda": {},
-    "fcm-mlp": {"n_clusters": 6, "classifier_params": {"hidden_layer_sizes": [16], "max_iter": 60}},
+    "fcm-mlp": {"n_clusters": 6, "classifier_params": {"hidden_layer_sizes": [16], "max_iter": 400}},
     "fcm-svm": {"n_clusters": 6, "classifier_params": {"C": [1.0], "gamma": [1.0]}},
     "fcm-knn": {"n_clusters": 6, "classifier_params": {"n_neighbors": [3]}},
 }
@@ -112,6 +112,13 @@ def test_fusion_weights_by_inner_cv_use_the_training_side():
     assert fused.best_params_["weights"] == [round(float(w), 4) for w in fused.weights_]
     fixed = make_estimator("lda+knn", {"weights": [3, 1]}).fit(X, y, groups)
     np.testing.assert_allclose(fixed.weights_, [0.75, 0.25])
+
+
+def test_equal_weight_fusion_is_the_mean_of_its_members_fit_alone():
+    X, y, groups = easy_data()
+    fused = make_estimator("svm+xgboost", {"member_params": FAST}, seed=4).fit(X, y, groups)
+    alone = [make_estimator(k, FAST[k], seed=4).fit(X, y, groups) for k in ("svm", "xgboost")]
+    np.testing.assert_array_equal(fused.predict_proba(X), 0.5 * alone[0].predict_proba(X) + 0.5 * alone[1].predict_proba(X))
 
 
 def test_class_weighting_and_missing_classes():

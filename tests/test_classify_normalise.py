@@ -32,9 +32,17 @@ def test_speaker_normalisation_is_per_group_and_falls_back_for_small_groups():
     for g in ("a:1", "a:2"):
         np.testing.assert_allclose(Z[groups == g].mean(0), 0, atol=1e-12)
         np.testing.assert_allclose(Z[groups == g].std(0), 1, atol=1e-12)
-    # a 3-row group is standardised with the training rows' pooled statistics
+    # a 3-row unseen group is standardised with the training rows' pooled statistics
     np.testing.assert_allclose(Z[60:], (X[60:] - X[:60].mean(0)) / X[:60].std(0))
     assert norm.transductive and "transductive" in norm.config()["note"]
+    # an unseen group of enough rows uses its own statistics (transductive)...
+    new = rng.normal(40, 5, size=(12, 3))
+    Zn = norm.transform(new, np.array(["b:9"] * 12, dtype=object))
+    np.testing.assert_allclose(Zn.mean(0), 0, atol=1e-12)
+    # ...and a speaker seen in training keeps its training statistics (kfold: no test rows used)
+    few = X[:4] + 100.0
+    Zk = norm.transform(few, np.array(["a:1"] * 4, dtype=object))
+    np.testing.assert_allclose(Zk, (few - X[:30].mean(0)) / X[:30].std(0))
 
 
 def test_non_finite_values_become_the_training_mean_and_constant_columns_stay_finite():

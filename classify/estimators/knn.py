@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from classify.estimators.base import Estimator, SearchMixin, expand
+from classify.estimators.base import Estimator, SearchMixin
 
 
 class _Neighbours:
