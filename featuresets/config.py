@@ -103,7 +103,11 @@ class FeatureSetConfig:
 
 
 #: Every family meant to be selected (names starting with "_" are internal helpers of other families).
-PUBLIC_FAMILIES: tuple[str, ...] = tuple(name for name in FAMILIES if not name.startswith("_"))
+#: Families computed by a pretrained encoder (``needs_encoder``, e.g. ``whisper``) are never part of
+#: ``default``: they need weights the user provides (see ``featuresets.encoded``).
+PUBLIC_FAMILIES: tuple[str, ...] = tuple(
+    name for name in FAMILIES if not name.startswith("_") and not getattr(FAMILIES[name], "needs_encoder", False)
+)
 
 
 def _named(name: str, families: tuple[str, ...], **overrides) -> FeatureSetConfig:

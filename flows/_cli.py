@@ -61,9 +61,6 @@ def _quiet_prefect_errors() -> None:
 def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, call ``main(args)`` and turn expected failures into one-line errors."""
     args = parser.parse_args(argv)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # Prefect's temporary local server gets 20 s to start by default: too little on a busy machine.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     if not args.debug:
         import prefect.logging.configuration  # noqa: F401  (configures Prefect's handlers first)
 
@@ -75,6 +72,14 @@ def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentPars
         if args.debug:
             raise
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except RuntimeError as error:
+        if args.debug or "ephemeral Prefect API server" not in str(error):
+            raise
+        print("error: Prefect's temporary local API server did not start in time (a busy machine?): run the "
+              "command again, or raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS (now "
+              f"{os.environ.get('PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS')} s), or start a server with "
+              "`prefect server start` and set PREFECT_API_URL", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("interrupted: finished chunks are kept; run the same command again to resume", file=sys.stderr)

@@ -14,7 +14,7 @@ import numpy as np
 import audio_io
 from emovox.errors import AudioError
 from features_store import ChunkJob, ChunkResult, write_chunk
-from featuresets import FeatureExtractor, FeatureSetConfig
+from featuresets import FeatureExtractor, FeatureSetConfig, make_extractor
 
 _extractors: dict[str, FeatureExtractor] = {}
 
@@ -24,7 +24,7 @@ def extractor_for(config: dict) -> FeatureExtractor:
     feature_config = FeatureSetConfig.from_dict(config)
     key = feature_config.feature_hash
     if key not in _extractors:
-        _extractors[key] = FeatureExtractor(feature_config)
+        _extractors[key] = make_extractor(feature_config)  # an EncodedExtractor for encoder feature sets
     return _extractors[key]
 
 
@@ -46,6 +46,11 @@ def extract_file(extractor: FeatureExtractor, path: str, *, block_seconds: float
         path, sampling_rate=extractor.config.sampling_rate, block_seconds=block_seconds
     )
     vector, duration = extractor.extract(blocks)
+    return checked_vector(extractor, path, vector, duration)
+
+
+def checked_vector(extractor, path: str, vector: np.ndarray, duration: float) -> tuple[np.ndarray, float]:
+    """``(vector, duration)`` unchanged; AudioError if the file was too short or a feature is not finite."""
     shortest = extractor.config.frame_length / extractor.config.sampling_rate
     if duration < shortest:
         raise audio_io.audio_error(
@@ -55,6 +60,17 @@ def extract_file(extractor: FeatureExtractor, path: str, *, block_seconds: float
         bad = [extractor.feature_names[i] for i in np.flatnonzero(~np.isfinite(vector))[:3]]
         raise audio_io.audio_error(path, f"features are not finite ({', '.join(bad)}...)")
     return vector, duration
+
+
+def _batched_outcomes(extractor, paths, block_seconds: float) -> list | None:
+    """Encoder feature sets: every file's ``(vector, seconds)`` or exception, the encoder batched across
+    the chunk's files (``EncodedExtractor.extract_many``); None for a plain ``FeatureExtractor``."""
+    if not hasattr(extractor, "extract_many"):
+        return None
+    rate = extractor.config.sampling_rate
+    return extractor.extract_many([
+        lambda path=path: audio_io.iter_blocks(path, sampling_rate=rate, block_seconds=block_seconds) for path in paths
+    ])
 
 
 def _one_line(error: BaseException) -> str:
@@ -68,9 +84,15 @@ def extract_chunk(store_path: str, job: ChunkJob, config: dict, block_seconds: f
     features = np.full((len(job.rows), extractor.n_features), np.nan, dtype=np.float32)
     durations = np.full(len(job.rows), np.nan, dtype=np.float32)
     errors: list[str] = []
+    batched = _batched_outcomes(extractor, job.paths, block_seconds)
     for i, path in enumerate(job.paths):
         try:
-            features[i], durations[i] = extract_file(extractor, path, block_seconds=block_seconds)
+            if batched is None:
+                features[i], durations[i] = extract_file(extractor, path, block_seconds=block_seconds)
+            elif isinstance(batched[i], BaseException):
+                raise batched[i]
+            else:
+                features[i], durations[i] = checked_vector(extractor, path, *batched[i])
             errors.append("")
         except AudioError as error:
             errors.append(getattr(error, "reason", None) or str(error))

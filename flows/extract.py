@@ -38,7 +38,8 @@ from features_store import (
     write_chunk,
 )
 from features_store.schema import DEFAULT_ROWS_PER_CHUNK
-from featuresets import FEATURE_SETS, FeatureExtractor, get_feature_set
+from featuresets import FeatureSetConfig, make_extractor, resolve_feature_set
+from featuresets.encoded import feature_set_names
 from flows import _cli
 from flows._dask import dask_client
 from flows._work import ChunkSummary, extract_chunk
@@ -106,14 +107,14 @@ def discover_corpus(corpus_dir: str, corpus_format: str) -> corpora.Discovery:
 
 
 @task(name="plan", cache_policy=NO_CACHE)
-def plan_store(store_path: str, discovery: corpora.Discovery, feature_set: str, rows_per_chunk: int) -> tuple[list[ChunkJob], int]:
-    config = get_feature_set(feature_set)
+def plan_store(store_path: str, discovery: corpora.Discovery, feature_config: dict, rows_per_chunk: int) -> tuple[list[ChunkJob], int]:
+    config = FeatureSetConfig.from_dict(feature_config)
     store = prepare_store(
         store_path,
         feature_set=config.name,
         feature_config=config.to_dict(),
         feature_hash=config.feature_hash,
-        feature_names=FeatureExtractor(config).feature_names,
+        feature_names=make_extractor(config).feature_names,
         rows_per_chunk=rows_per_chunk,
     )
     jobs, done = plan_pending_chunks(
@@ -128,7 +129,7 @@ def plan_store(store_path: str, discovery: corpora.Discovery, feature_set: str, 
 
 @task(name="extract-chunks", cache_policy=NO_CACHE)
 def run_chunks(
-    store_path: str, jobs: list[ChunkJob], feature_set: str, *, address: str | None,
+    store_path: str, jobs: list[ChunkJob], feature_config: dict, *, address: str | None,
     workers: int | None, block_seconds: float,
 ) -> list[ChunkSummary]:
     """Run every chunk job on Dask; Dask re-runs a chunk whose worker died, and retries it twice on error.
@@ -137,7 +138,7 @@ def run_chunks(
     file that kills workers becomes an error row instead of failing the run (see _isolate_files).
     """
     logger = get_run_logger()
-    config = get_feature_set(feature_set).to_dict()
+    config = feature_config
     n_files = sum(len(job.rows) for job in jobs)
     summaries: list[ChunkSummary] = []
     started = last_report = time.monotonic()
@@ -224,18 +225,24 @@ def extract_flow(
     address: str | None = None,
     rows_per_chunk: int = DEFAULT_ROWS_PER_CHUNK,
     block_seconds: float = 30.0,
+    encoder_path: str | None = None,
+    encoder_layer: int | None = None,
+    pooling: str | None = None,
+    compute_type: str | None = None,
 ) -> dict:
     """Extract features of every audio file under ``corpus_dir`` into the store (resuming)."""
     started = time.monotonic()
     logger = get_run_logger()
-    get_feature_set(feature_set)
+    feature_config = resolve_feature_set(
+        feature_set, encoder_path=encoder_path, encoder_layer=encoder_layer, pooling=pooling, compute_type=compute_type,
+    ).to_dict()
     store_path = os.path.abspath(store or default_store_path(corpus_dir))
     discovery = discover_corpus(corpus_dir, format)
     ensure_store_folder(store_path)
     with StoreLock(store_path):
-        jobs, done = plan_store(store_path, discovery, feature_set, rows_per_chunk)
+        jobs, done = plan_store(store_path, discovery, feature_config, rows_per_chunk)
         summaries = run_chunks(
-            store_path, jobs, feature_set, address=address, workers=workers, block_seconds=block_seconds
+            store_path, jobs, feature_config, address=address, workers=workers, block_seconds=block_seconds
         ) if jobs else []
     summary = ExtractSummary(
         store=store_path,
@@ -265,7 +272,15 @@ def build_parser() -> _cli.ArgumentParser:
     parser.add_argument("corpus_dir", metavar="CORPUS_DIR", help="folder of audio (or a CSV manifest)")
     parser.add_argument("--store", help="feature store to create or resume (default: ./<name of CORPUS_DIR>.zarr)")
     parser.add_argument("--format", default="auto", choices=corpora.FORMATS, help="corpus layout (default: auto)")
-    parser.add_argument("--feature-set", default="default", choices=sorted(FEATURE_SETS), help="named feature set")
+    parser.add_argument("--feature-set", default="default", metavar="SET",
+                        help=f"named feature set: {', '.join(feature_set_names())} (default: default)")
+    parser.add_argument("--encoder-path", metavar="DIR",
+                        help="whisper feature sets: a CTranslate2 Whisper model folder (see README 'Whisper features')")
+    parser.add_argument("--encoder-layer", type=int, metavar="K",
+                        help="whisper feature sets: keep encoder layers 1..K (default 3)")
+    parser.add_argument("--pooling", choices=("mean+std", "mean"), help="whisper feature sets: pooling over frames (default mean+std)")
+    parser.add_argument("--compute-type", choices=("int8", "int8_float32", "int16", "float32"),
+                        help="whisper feature sets: CTranslate2 numeric type (default int8)")
     parser.add_argument("--workers", type=int, help="local Dask worker processes (default: one per core)")
     parser.add_argument("--address", help="Dask scheduler to use instead of a local cluster, e.g. tcp://host:8786")
     parser.add_argument("--rows-per-chunk", type=int, default=DEFAULT_ROWS_PER_CHUNK,
@@ -286,7 +301,10 @@ def preflight(args) -> None:
         # once per file, with a message that does not name the option.
         raise UsageError(f"--block-seconds {args.block_seconds}: must be a finite number of seconds")
     corpora.check_root(args.corpus_dir, args.format)
-    config = get_feature_set(args.feature_set)
+    config = resolve_feature_set(
+        args.feature_set, encoder_path=args.encoder_path, encoder_layer=args.encoder_layer, pooling=args.pooling,
+        compute_type=args.compute_type,
+    )
     store_path = args.store or default_store_path(args.corpus_dir)
     if check_store_target(store_path, feature_set=config.name, feature_hash=config.feature_hash):
         with StoreLock(store_path):
@@ -298,7 +316,8 @@ def main(args) -> int:
     summary = ExtractSummary(**extract_flow(
         corpus_dir=args.corpus_dir, store=args.store, format=args.format, feature_set=args.feature_set,
         workers=args.workers, address=args.address, rows_per_chunk=args.rows_per_chunk,
-        block_seconds=args.block_seconds,
+        block_seconds=args.block_seconds, encoder_path=args.encoder_path, encoder_layer=args.encoder_layer,
+        pooling=args.pooling, compute_type=args.compute_type,
     ))
     print(summary.line())
     return _cli.EXIT_OK

@@ -97,7 +97,8 @@ def plan_labelling(archive_dir: str, out_dir: str) -> tuple[list[FileJob], int]:
 
 @task(name="label-batches", cache_policy=NO_CACHE)
 def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segmenter: SegmenterConfig, *,
-                address: str | None, workers: int | None, block_seconds: float) -> list[BatchSummary]:
+                address: str | None, workers: int | None, block_seconds: float,
+                encoder_path: str | None = None) -> list[BatchSummary]:
     logger = get_run_logger()
     run = new_run_id()
     n_files = sum(len(b) for b in batches)
@@ -108,6 +109,7 @@ def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segm
         futures = client.map(
             label_batch, [out_dir] * len(batches), [run] * len(batches), range(len(batches)), batches,
             [model_dir] * len(batches), [segmenter] * len(batches), [block_seconds] * len(batches),
+            [encoder_path] * len(batches),
             key=[f"label-{run}-{i}" for i in range(len(batches))], retries=2,
         )
         for future in as_completed(futures):
@@ -124,8 +126,8 @@ def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segm
 
 
 @task(name="report", cache_policy=NO_CACHE)
-def write_reports(out_dir: str, model_dir: str, max_timelines: int) -> None:
-    model, _ = model_and_extractor(model_dir)
+def write_reports(out_dir: str, model_dir: str, max_timelines: int, encoder_path: str | None = None) -> None:
+    model, _ = model_and_extractor(model_dir, encoder_path)
     labels = list(model.labels_)
     files, segments = consolidate(out_dir)
     archive_summary(files, labels, out_dir)
@@ -151,19 +153,20 @@ def label_flow(
     overlap_seconds: float = 1.0,
     block_seconds: float = 30.0,
     max_timelines: int = 50,
+    encoder_path: str | None = None,
 ) -> dict:
     """Label every new or changed recording under ``archive_dir`` into ``out`` (resuming)."""
     started = time.monotonic()
     model_dir = resolve_model_dir(model)
-    model_and_extractor(model_dir)  # verify checksums and features before any work
+    model_and_extractor(model_dir, encoder_path)  # verify checksums and features (and the encoder) before any work
     out_dir = os.path.abspath(out)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     segmenter = SegmenterConfig(segment_seconds=segment_seconds, overlap_seconds=overlap_seconds)
     jobs, n_done = plan_labelling(archive_dir, out_dir)
     batches = plan_batches(jobs, files_per_batch, seconds_per_batch)
     summaries = run_batches(out_dir, batches, model_dir, segmenter, address=address, workers=workers,
-                            block_seconds=block_seconds) if batches else []
-    write_reports(out_dir, model_dir, max_timelines)
+                            block_seconds=block_seconds, encoder_path=encoder_path) if batches else []
+    write_reports(out_dir, model_dir, max_timelines, encoder_path)
     summary = LabelSummary(
         out=out_dir, n_files=len(jobs) + n_done, n_already_done=n_done,
         n_ok=sum(s.n_ok for s in summaries), n_failed=sum(s.n_failed for s in summaries),
@@ -189,6 +192,9 @@ def build_parser() -> _cli.ArgumentParser:
     parser.add_argument("--segment-seconds", type=float, default=4.0, help="longest segment")
     parser.add_argument("--overlap-seconds", type=float, default=1.0, help="overlap of consecutive segments")
     parser.add_argument("--block-seconds", type=float, default=30.0, help="decoding block length")
+    parser.add_argument("--encoder-path", metavar="DIR",
+                        help="models trained on whisper features: the CTranslate2 Whisper folder (default: "
+                             "$EMOVOX_WHISPER_PATH, else the one recorded in the model, else ~/.cache/emovox/<its name>)")
     parser.add_argument("--max-timelines", type=int, default=50, help="timeline PNGs to draw (first files by path)")
     _cli.add_common_options(parser)
     return parser
@@ -200,15 +206,25 @@ def main(args) -> int:
     if not 0 <= args.overlap_seconds < args.segment_seconds:
         raise UsageError(f"--overlap-seconds {args.overlap_seconds}: must be at least 0 and less than --segment-seconds")
     corpora.check_root(args.archive_dir, "archive")
-    model_and_extractor(resolve_model_dir(args.model))
+    model_and_extractor(resolve_model_dir(args.model), args.encoder_path)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is a file; give a folder")
+    for parent in out.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"--out {out}: {parent} is a file, not a folder; give a folder")
+            break
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {out}: cannot create the folder ({error.strerror or error}); "
+                         "give a folder you can write to") from None
     summary = LabelSummary(**label_flow(
         archive_dir=args.archive_dir, out=args.out, model=args.model, workers=args.workers, address=args.address,
         files_per_batch=args.files_per_batch, seconds_per_batch=args.seconds_per_batch,
         segment_seconds=args.segment_seconds, overlap_seconds=args.overlap_seconds,
-        block_seconds=args.block_seconds, max_timelines=args.max_timelines,
+        block_seconds=args.block_seconds, max_timelines=args.max_timelines, encoder_path=args.encoder_path,
     ))
     print(summary.line())
     return _cli.EXIT_OK

@@ -59,6 +59,48 @@ def test_svm_numpy_decision_equals_scikit_learn(kernel, n_classes):
         np.testing.assert_allclose(ovr_from_ovo(ovo, n_classes), svc.decision_function(T), atol=1e-10)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3, 5])
+def test_linear_svm_weights_equal_support_vector_form_and_scikit_learn(n_classes):
+    rng = np.random.default_rng(10 + n_classes)
+    X = rng.normal(size=(120, 8))
+    y = np.arange(120) % n_classes
+    X[:, 0] += y
+    svc = SVC(kernel="linear", C=0.5, decision_function_shape="ovo").fit(X, y)
+    fitted = _FittedSVC.from_sklearn(svc, "linear")
+    n_pairs = n_classes * (n_classes - 1) // 2
+    assert fitted.coef.shape == (n_pairs, 8)
+    T = rng.normal(size=(50, 8))
+    primal = fitted.ovo(T)
+    np.testing.assert_allclose(primal, fitted.ovo_dual(T), rtol=1e-10, atol=1e-10)
+    sign = -1.0 if n_classes == 2 else 1.0  # scikit-learn's binary sign is the opposite of libsvm's
+    np.testing.assert_allclose(primal, sign * svc.decision_function(T).reshape(len(T), -1), atol=1e-10)
+    np.testing.assert_allclose(fitted.coef, sign * svc.coef_, atol=1e-10)
+    # what a model file holds: the weights, no support vectors; loading gives the same decision values
+    arrays = fitted.arrays()
+    assert set(arrays) == {"coef", "n_support", "intercept"}
+    again = _FittedSVC.from_arrays("linear", fitted.gamma, arrays)
+    assert again.support_vectors is None
+    np.testing.assert_array_equal(again.ovo(T), primal)
+    # the older file layout (support vectors and dual coefficients) still loads, to the same values
+    old = {"support_vectors": fitted.support_vectors, "n_support": fitted.n_support, "dual_coef": fitted.dual_coef,
+           "intercept": fitted.intercept}
+    np.testing.assert_allclose(_FittedSVC.from_arrays("linear", fitted.gamma, old).ovo(T), primal, atol=1e-12)
+
+
+def test_linear_svm_model_file_round_trip_holds_weights_only(tmp_path):
+    from classify.estimators.svm import SVM
+
+    X, y, groups = easy_data()
+    est = make_estimator("svm-linear", FAST["svm-linear"]).fit(X, y, groups)
+    files, state = est.save(tmp_path, "")
+    with np.load(tmp_path / files[0], allow_pickle=False) as data:
+        assert "support_vectors" not in data.files
+        assert data["coef"].shape == (6, X.shape[1])  # 4 classes -> 6 pairs
+    loaded = SVM.load(tmp_path, "", est.get_params(), state)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    np.testing.assert_allclose(est.model_.ovo(X), est.model_.ovo_dual(X), atol=1e-10)
+
+
 def test_mlp_and_lda_numpy_probabilities_equal_scikit_learn():
     X, y, groups = easy_data()
     mlp = make_estimator("mlp", {"hidden_layer_sizes": [8, 4], "max_iter": 30, "activation": "tanh"}).fit(X, y)

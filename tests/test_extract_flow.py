@@ -167,6 +167,20 @@ def test_example_corpus_into_the_default_store(ravdess_run, extractor):
         assert 1.0 < row.duration < 10.0, row
 
 
+def test_features_do_not_depend_on_workers_or_chunking(ravdess_run, tmp_path):
+    """One worker and one file per chunk gives the store of the default run (2 workers, 2 per chunk)."""
+    cwd, _ = ravdess_run
+    store_path = tmp_path / "one-worker.zarr"
+    result = run_module("flows.extract", str(EXAMPLES / "ravdess"), "--store", str(store_path),
+                        "--workers", "1", "--rows-per-chunk", "1")
+    assert_success(result)
+    default_run, one_worker = features_store.open(cwd / "ravdess.zarr"), features_store.open(store_path)
+    assert list(one_worker.meta.path) == list(default_run.meta.path)
+    assert one_worker.features.chunks[0] == 1 and default_run.features.chunks[0] == 2
+    for path, a, b in zip(default_run.meta.path, default_run.features[:], one_worker.features[:]):
+        assert_bitwise_equal(a, b, path)
+
+
 # --------------------------------------------------------------------------------------- 2. resume
 
 

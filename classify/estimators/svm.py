@@ -11,6 +11,13 @@ vectors, dual coefficients, intercepts) and prediction is numpy code:
   out-of-fold scores of the inner speaker-group CV (the training side only). The arg-max is the
   one-vs-rest winner, i.e. libsvm's vote with ties broken by confidence.
 
+A linear SVM keeps no support vectors: per one-vs-one pair k = (i, j) it keeps the primal weight
+vector ``w_k = sum over the pair's support vectors of dual_coef * SV`` (``coef``, n_pairs x d) and
+computes decision values as ``X @ coef.T + intercept`` (equal to the support-vector form and to
+``SVC.decision_function``, tested); the model file is then n_pairs x d numbers, whatever the
+number of support vectors. Model files of the older support-vector form still load (the weights
+are computed from them on load).
+
 ``gamma`` values are multiples of ``1 / n_features`` (on standardised features, 1 equals
 scikit-learn's ``gamma="scale"``).
 """
@@ -42,14 +49,25 @@ def ovr_from_ovo(dec: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 class _FittedSVC:
-    """The arrays of one fitted SVC and numpy decision functions over them."""
+    """The arrays of one fitted SVC and numpy decision functions over them.
 
-    def __init__(self, kernel, gamma, support_vectors, n_support, dual_coef, intercept):
+    RBF: support vectors, dual coefficients, intercepts. Linear: the primal weights ``coef``
+    (n_pairs x d) and intercepts; the support vectors are kept only when given (e.g. right after
+    fit, for ``ovo_dual``) and are not saved.
+    """
+
+    def __init__(self, kernel, gamma, support_vectors, n_support, dual_coef, intercept, coef=None):
         self.kernel, self.gamma = kernel, float(gamma)
-        self.support_vectors = np.asarray(support_vectors, dtype=np.float64)
         self.n_support = np.asarray(n_support, dtype=np.int64)
-        self.dual_coef = np.asarray(dual_coef, dtype=np.float64)
         self.intercept = np.asarray(intercept, dtype=np.float64)
+        self.support_vectors = None if support_vectors is None else np.asarray(support_vectors, dtype=np.float64)
+        self.dual_coef = None if dual_coef is None else np.asarray(dual_coef, dtype=np.float64)
+        self.coef = None
+        if kernel == "linear":
+            self.coef = (np.asarray(coef, dtype=np.float64) if coef is not None
+                         else linear_weights(self.support_vectors, self.n_support, self.dual_coef))
+        elif self.support_vectors is None or self.dual_coef is None:
+            raise ValueError(f"a {kernel} SVM needs its support vectors and dual coefficients")
 
     @classmethod
     def from_sklearn(cls, svc: SVC, kernel: str) -> "_FittedSVC":
@@ -57,6 +75,10 @@ class _FittedSVC:
         if len(svc.classes_) == 2:  # scikit-learn flips the binary case's signs; undo to libsvm's
             dual, intercept = -dual, -intercept
         return cls(kernel, svc._gamma, svc.support_vectors_, svc.n_support_, dual, intercept)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.n_support)
 
     def kernel_matrix(self, X: np.ndarray) -> np.ndarray:
         dot = X @ self.support_vectors.T
@@ -66,7 +88,17 @@ class _FittedSVC:
         return np.exp(-self.gamma * np.maximum(sq, 0.0))
 
     def ovo(self, X: np.ndarray) -> np.ndarray:
-        n_classes = len(self.n_support)
+        """One-vs-one decision values (n, n_pairs), libsvm's signs."""
+        X = np.asarray(X, dtype=np.float64)
+        if self.coef is not None:
+            return X @ self.coef.T + self.intercept
+        return self.ovo_dual(X)
+
+    def ovo_dual(self, X: np.ndarray) -> np.ndarray:
+        """The same from the support vectors (kernel expansion); needs them."""
+        if self.support_vectors is None:
+            raise ValueError("this SVM keeps no support vectors (linear weights only)")
+        n_classes = self.n_classes
         K = self.kernel_matrix(np.asarray(X, dtype=np.float64))
         start = np.concatenate([[0], np.cumsum(self.n_support)])
         dec = np.empty((K.shape[0], n_classes * (n_classes - 1) // 2))
@@ -76,7 +108,31 @@ class _FittedSVC:
         return dec
 
     def _scores(self, X: np.ndarray) -> np.ndarray:
-        return ovr_from_ovo(self.ovo(X), len(self.n_support))
+        return ovr_from_ovo(self.ovo(X), self.n_classes)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """What a model file holds: weights for a linear SVM, support vectors otherwise."""
+        if self.kernel == "linear":
+            return {"coef": self.coef, "n_support": self.n_support, "intercept": self.intercept}
+        return {"support_vectors": self.support_vectors, "n_support": self.n_support, "dual_coef": self.dual_coef,
+                "intercept": self.intercept}
+
+    @classmethod
+    def from_arrays(cls, kernel: str, gamma: float, arrays: dict) -> "_FittedSVC":
+        return cls(kernel, gamma, arrays.get("support_vectors"), arrays["n_support"], arrays.get("dual_coef"),
+                   arrays["intercept"], coef=arrays.get("coef") if kernel == "linear" else None)
+
+
+def linear_weights(support_vectors: np.ndarray, n_support: np.ndarray, dual_coef: np.ndarray) -> np.ndarray:
+    """Primal weights (n_pairs, d) of a linear one-vs-one SVC: per pair (i, j),
+    ``dual_coef[j-1, SV of i] @ SV of i + dual_coef[i, SV of j] @ SV of j`` (libsvm's layout)."""
+    n_classes = len(n_support)
+    start = np.concatenate([[0], np.cumsum(n_support)])
+    coef = np.empty((n_classes * (n_classes - 1) // 2, support_vectors.shape[1]))
+    for k, (i, j) in enumerate(ovo_pairs(n_classes)):
+        si, sj = slice(start[i], start[i + 1]), slice(start[j], start[j + 1])
+        coef[k] = dual_coef[j - 1, si] @ support_vectors[si] + dual_coef[i, sj] @ support_vectors[sj]
+    return coef
 
 
 class SVM(SearchMixin, Estimator):
@@ -133,9 +189,7 @@ class SVM(SearchMixin, Estimator):
         return expand(softmax(self.decision_function(X) / self.temperature_), self.present_, self.n_classes_)
 
     def _arrays(self):
-        m = self.model_
-        return {"support_vectors": m.support_vectors, "n_support": m.n_support, "dual_coef": m.dual_coef,
-                "intercept": m.intercept}
+        return self.model_.arrays()
 
     def _state(self):
         return {"temperature": self.temperature_, "gamma_absolute": self.model_.gamma,
@@ -143,8 +197,7 @@ class SVM(SearchMixin, Estimator):
 
     def _restore(self, arrays, state, directory, prefix):
         self.temperature_ = float(state["temperature"])
-        self.model_ = _FittedSVC(self.kernel, state["gamma_absolute"], arrays["support_vectors"],
-                                 arrays["n_support"], arrays["dual_coef"], arrays["intercept"])
+        self.model_ = _FittedSVC.from_arrays(self.kernel, state["gamma_absolute"], arrays)
 
 
 class _Expanded:

@@ -5,10 +5,10 @@ earlier in this order.
 """
 from __future__ import annotations
 
-from featuresets.families import cepstral, energy, modulation, spectral, voice
+from featuresets.families import cepstral, energy, modulation, spectral, voice, whisper
 from featuresets.families.base import Family, NoParams
 
-_MODULES = (energy, cepstral, spectral, voice, modulation)
+_MODULES = (energy, cepstral, spectral, voice, modulation, whisper)
 
 FAMILIES: dict[str, type[Family]] = {
     family.name: family for module in _MODULES for family in module.FAMILY_CLASSES

@@ -9,11 +9,19 @@
    cross-validated UA/WA, the data, their terms and the known limits.
 Every step is the public command (flows.extract, flows.evaluate, flows.train), so the model is
 reproducible from the repository.
+
+    python -m labelling.models.build_default --reformat [--out MODEL_DIR]
+
+rewrites an existing model directory's estimator file in the current format (e.g. a linear SVM's
+support vectors -> its primal weights), checks that its probabilities are unchanged, and updates
+the checksums in config.json; nothing is retrained.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,7 +46,11 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=6)
     parser.add_argument("--work", help="folder for the store and the report (default: a temporary one)")
     parser.add_argument("--out", default=str(HERE / "default"))
+    parser.add_argument("--reformat", action="store_true", help="rewrite --out's estimator file in the current format")
     args, model_options = parser.parse_known_args()
+    if args.reformat:
+        reformat(Path(args.out))
+        return
 
     work = Path(args.work or tempfile.mkdtemp(prefix="emovox-default-model-"))
     store = work / "emodb+ravdess.zarr"
@@ -54,14 +66,43 @@ def main() -> None:
     print(f"default model written to {args.out}; cross-validated UA {100 * metrics['ua']:.1f} %")
 
 
+def reformat(model_dir: Path, check_rows: int = 200) -> None:
+    """Re-save ``model_dir``'s estimator arrays in the current format; probabilities must stay the same."""
+    import numpy as np
+
+    from classify import load_model
+
+    model = load_model(model_dir)
+    config = json.loads((model_dir / "config.json").read_text())
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(check_rows, len(model.feature_names))) * model.normaliser_.to_arrays()["scale"] \
+        + model.normaliser_.to_arrays()["mean"]
+    before = model.predict_proba(X)
+    tmp = Path(tempfile.mkdtemp(prefix="emovox-reformat-"))
+    try:
+        files, state = model.estimator_.save(tmp, "")
+        for name in files:
+            shutil.copyfile(tmp / name, model_dir / name)
+            config["files"][name] = hashlib.sha256((model_dir / name).read_bytes()).hexdigest()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    config["model"]["state"] = state
+    (model_dir / "config.json").write_text(json.dumps(config, indent=1) + "\n")
+    after = load_model(model_dir).predict_proba(X)
+    worst = float(np.abs(after - before).max())
+    if not np.array_equal(after.argmax(1), before.argmax(1)) or worst > 1e-9:
+        sys.exit(f"reformat changed the predictions (largest probability difference {worst:.3g})")
+    print(f"{model_dir}: {', '.join(files)} rewritten; predictions unchanged (largest probability difference {worst:.2g})")
+
+
 def model_card_section(metrics: dict, args, model_options: list[str]) -> str:
     recall = metrics.get("recall", {})
     rows = "\n".join(f"| {label} | {100 * value:.1f} % |" for label, value in recall.items())
     return f"""
 ## How this model was built and validated
 
-Built by `python -m labelling.models.build_default --feature-set {args.feature_set} --model {args.model}
-{' '.join(model_options)}` from EMO-DB (535 utterances, 10 speakers, German) and the RAVDESS speech part
+Built by `{' '.join(['python -m labelling.models.build_default', '--feature-set', args.feature_set, '--model', args.model, *model_options])}`
+from EMO-DB (535 utterances, 10 speakers, German) and the RAVDESS speech part
 (1440 utterances, 24 actors, North American English), labels harmonised to the union of their sets.
 
 Validation, the way the labelling flow uses the model: {args.folds} speaker-independent folds over the
