@@ -16,7 +16,10 @@ background thread samples the memory (RSS) of the command's processes with psuti
 Printed per size: end-to-end wall time; the extraction phase (from the "Dask: N workers" log line to
 the last progress line) and its throughput in files/s and seconds of audio per second; the set-up
 before it (Prefect start, discovery, plan); peak RSS of the driver, of the workers, and of Prefect's
-server. Targets (printed with whether they are met), the 1k run being the anchor measured in the same
+server; CPU time per file of the workers (all worker processes, summed) and of the driver, which the
+machine's other work does not change as it changes wall times (a busy machine slows every wall-clock
+figure; the CPU seconds a file costs grow only if the work per file grows with the corpus); the 1-minute
+load average at the start and the highest seen during the run. Targets (printed with whether they are met), the 1k run being the anchor measured in the same
 invocation: extraction throughput at the largest size within 20 % of the anchor's; worker peak
 memory flat (largest/smallest size within 20 %) and under 1 GiB; driver memory bounded (under
 1 GiB, and growing by less than 4 KiB per file).
@@ -107,6 +110,9 @@ class Sampler:
     driver: int = 0
     workers: dict[int, int] = field(default_factory=dict)
     prefect: int = 0
+    driver_cpu: float = 0.0  # CPU seconds (user + system) of the command's own process
+    worker_cpu: dict[int, float] = field(default_factory=dict)  # per worker pid, its last sampled CPU seconds
+    max_load: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> "Sampler":
@@ -122,6 +128,9 @@ class Sampler:
         while not self._stop.is_set():
             try:
                 self.driver = max(self.driver, root.memory_info().rss)
+                times = root.cpu_times()
+                self.driver_cpu = times.user + times.system
+                self.max_load = max(self.max_load, os.getloadavg()[0])
                 children = root.children(recursive=True)
             except psutil.Error:
                 break
@@ -129,10 +138,12 @@ class Sampler:
                 try:
                     cmd = " ".join(child.cmdline())
                     rss = child.memory_info().rss
+                    times = child.cpu_times()
                 except psutil.Error:
                     continue
                 if "spawn_main" in cmd:
                     self.workers[child.pid] = max(self.workers.get(child.pid, 0), rss)
+                    self.worker_cpu[child.pid] = times.user + times.system
                 elif "prefect" in cmd or "uvicorn" in cmd:
                     self.prefect = max(self.prefect, rss)
             self._stop.wait(self.interval)
@@ -160,6 +171,18 @@ class Result:
     n_worker_pids: int
     prefect: int
     load: float  # 1-minute load average at the end of the run: others' work on the machine skews every number
+    load_start: float = 0.0
+    load_max: float = 0.0
+    worker_cpu: float = 0.0  # CPU seconds of all worker processes
+    driver_cpu: float = 0.0
+
+    @property
+    def worker_ms_per_file(self) -> float:
+        return 1000 * self.worker_cpu / self.n_files
+
+    @property
+    def driver_ms_per_file(self) -> float:
+        return 1000 * self.driver_cpu / self.n_files
 
     @property
     def files_per_s(self) -> float:
@@ -184,6 +207,7 @@ def run_size(n: int, files: list[Path], scratch: Path, workers: int, rows_per_ch
     if rows_per_chunk:
         command += ["--rows-per-chunk", str(rows_per_chunk)]
     log_path = scratch / f"run-{n}.log"
+    load_start = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.Popen(command, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)
@@ -216,7 +240,8 @@ def run_size(n: int, files: list[Path], scratch: Path, workers: int, rows_per_ch
         n_files=n, links=links, wall=wall, setup=dask_at, extract=last_progress_at - dask_at,
         audio_seconds=audio, n_ok=n_ok, n_failed=n_failed, driver=sampler.driver,
         worker=max(sampler.workers.values(), default=0), n_worker_pids=len(sampler.workers), prefect=sampler.prefect,
-        load=os.getloadavg()[0],
+        load=os.getloadavg()[0], load_start=load_start, load_max=sampler.max_load,
+        worker_cpu=sum(sampler.worker_cpu.values()), driver_cpu=sampler.driver_cpu,
     )
 
 
@@ -230,24 +255,33 @@ def mib(n: int) -> str:
 def report(results: list[Result], workers: int) -> None:
     print()
     print(f"flows.extract --workers {workers}; {os.cpu_count()} cores; RSS peaks in MiB; "
-          f"load = 1-min load average at the end of the run (above the core count: numbers skewed)")
+          f"load = 1-min load average at the start / highest / end of the run (above the core count: wall "
+          f"times skewed); cpu ms/file = CPU time per file of the workers (summed) and of the driver")
     header = (f"{'files':>7s} {'wall s':>7s} {'setup s':>8s} {'extract s':>10s} {'files/s':>8s} {'audio s/s':>10s} "
-              f"{'ok':>7s} {'failed':>6s} {'driver':>7s} {'worker':>7s} {'prefect':>8s} {'load':>5s}")
+              f"{'ok':>7s} {'failed':>6s} {'driver':>7s} {'worker':>7s} {'prefect':>8s} {'cpu ms/file w':>13s} "
+              f"{'cpu ms/file d':>13s} {'load':>14s}")
     print(header)
     print("-" * len(header))
     for r in results:
         print(f"{r.n_files:7d} {r.wall:7.1f} {r.setup:8.1f} {r.extract:10.1f} {r.files_per_s:8.1f} "
               f"{r.audio_per_s:10.0f} {r.n_ok:7d} {r.n_failed:6d} {mib(r.driver):>7s} {mib(r.worker):>7s} "
-              f"{mib(r.prefect):>8s} {r.load:5.1f}")
+              f"{mib(r.prefect):>8s} {r.worker_ms_per_file:13.2f} {r.driver_ms_per_file:13.2f} "
+              f"{f'{r.load_start:.1f}/{r.load_max:.1f}/{r.load:.1f}':>14s}")
     if len(results) < 2:
         return
     anchor, last = results[0], results[-1]
     ratio = last.files_per_s / anchor.files_per_s
     worker_ratio = last.worker / anchor.worker if anchor.worker else float("nan")
     growth = (last.driver - anchor.driver) / max(1, last.n_files - anchor.n_files)
+    cpu_ratio = last.worker_ms_per_file / anchor.worker_ms_per_file if anchor.worker_cpu else float("nan")
+    driver_cpu_ratio = last.driver_ms_per_file / anchor.driver_ms_per_file if anchor.driver_cpu else float("nan")
     targets = [
         (f"throughput at {last.n_files} within 20 % of that at {anchor.n_files} (files/s in the extraction phase)",
          f"{ratio:.2f}x", ratio >= 0.8),
+        (f"  the same, load-independent: worker CPU per file at {last.n_files} within 20 % of that at {anchor.n_files}",
+         f"{cpu_ratio:.2f}x", cpu_ratio <= 1.2),
+        (f"  driver CPU per file at {last.n_files} vs {anchor.n_files} (includes fixed start-up, so falls with size)",
+         f"{driver_cpu_ratio:.2f}x", driver_cpu_ratio <= 1.2),
         (f"worker peak memory flat ({last.n_files} vs {anchor.n_files} files: within 20 %)",
          f"{worker_ratio:.2f}x", abs(worker_ratio - 1) <= 0.2),
         ("worker peak memory < 1 GiB at every size", f"{mib(max(r.worker for r in results))} MiB",

@@ -17,7 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from distributed import as_completed
+from distributed import KilledWorker, as_completed
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -27,9 +27,9 @@ from flows import _cli
 from flows._dask import dask_client
 from labelling import SegmenterConfig
 from labelling.model_cache import model_and_extractor, resolve_model_dir
-from labelling.outputs import consolidate, done_files, new_run_id
+from labelling.outputs import PARTS, consolidate, done_files, new_run_id
 from labelling.reports import archive_summary, timeline_png
-from labelling.worker import BatchSummary, FileJob, file_job, label_batch
+from labelling.worker import BatchSummary, FileJob, failed_batch, file_job, label_batch
 
 PROGRESS_EVERY_SECONDS = 5.0
 
@@ -112,8 +112,18 @@ def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segm
             [encoder_path] * len(batches),
             key=[f"label-{run}-{i}" for i in range(len(batches))], retries=2,
         )
+        batch_of = {future.key: i for i, future in enumerate(futures)}
+        next_batch = len(batches)  # batch numbers of files run again one by one
         for future in as_completed(futures):
-            summaries.append(future.result())
+            i = batch_of.pop(future.key)
+            try:
+                summaries.append(future.result())
+            except KilledWorker:
+                logger.warning("batch %d: its workers died; labelling its %d files one by one", i, len(batches[i]))
+                summary = _isolate_files(client, out_dir, run, i, batches[i], next_batch, model_dir, segmenter,
+                                         block_seconds, encoder_path)
+                next_batch += len(batches[i])
+                summaries.append(summary)
             future.release()
             now = time.monotonic()
             if now - last >= PROGRESS_EVERY_SECONDS or len(summaries) == len(batches):
@@ -123,6 +133,33 @@ def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segm
                 logger.info("label: %d/%d files, %d failed, %.0f s of audio, %.0fx real time", done, n_files,
                             sum(s.n_failed for s in summaries), audio, audio / max(now - started, 1e-9))
     return summaries
+
+
+def _isolate_files(client, out_dir: str, run: str, batch: int, jobs: list[FileJob], first_batch: int, model_dir: str,
+                   segmenter: SegmenterConfig, block_seconds: float, encoder_path: str | None) -> BatchSummary:
+    """Label each file of a batch whose every worker died as its own batch (numbered from ``first_batch``),
+    one after the other; a file whose worker dies on every try (a crash in a decoder, memory exhausted)
+    becomes an error row written here, by the driver. Without this, one such file fails the whole run
+    at every re-run, and the other files of its batch are never labelled."""
+    for leftover in (Path(out_dir) / PARTS).glob(f"{run}-{batch:06d}.*"):  # whatever the dead batch wrote
+        leftover.unlink(missing_ok=True)
+    labels = list(model_and_extractor(model_dir, encoder_path)[0].labels_)
+    parts: list[BatchSummary] = []
+    for k, job in enumerate(jobs):
+        single = first_batch + k
+        future = client.submit(label_batch, out_dir, run, single, [job], model_dir, segmenter, block_seconds,
+                               encoder_path, key=f"label-{run}-{single}", retries=2)
+        try:
+            parts.append(future.result())
+        except KilledWorker:
+            reason = ("the worker process died on every try while labelling this file "
+                      "(a crash in a decoder, or out of memory)")
+            parts.append(failed_batch(out_dir, run, single, job, reason, labels))
+        future.release()
+    return BatchSummary(
+        batch, sum(p.n_ok for p in parts), sum(p.n_failed for p in parts), sum(p.audio_seconds for p in parts),
+        sum(p.speech_seconds for p in parts), sum(p.cpu_seconds for p in parts), tuple(f for p in parts for f in p.failures),
+    )
 
 
 @task(name="report", cache_policy=NO_CACHE)

@@ -38,6 +38,8 @@ from labelling.worker import file_job, label_batch
 from tests.conftest import EXAMPLES, run_module
 from tests.test_extract_flow import BAD_FILES, GOOD_EXTRA, ONE_SAMPLE, assert_one_line_error, build_broken_archive, describe
 from tests.test_faults_extract import (  # noqa: F401  (launch is a fixture)
+    POISON_SITECUSTOMIZE,
+    REPO_ROOT,
     Run,
     descendants,
     dask_worker_processes,
@@ -189,6 +191,41 @@ def test_killed_worker_loses_nothing(reference, model_copy, launch, tmp_path):
     assert counts == f"{N_RECORDINGS} ok, 0 failed, 0 already done", counts
     assert parts_written(out) == N_RECORDINGS, "one part per batch, whichever worker wrote it, however often"
     assert_same_as_clean(out, clean)
+
+
+@pytest.mark.slow
+def test_file_that_kills_every_worker_becomes_an_error_row(model_copy, launch, tmp_path):
+    """A file whose worker dies every time (segfault, OOM) must not fail the run at every re-run, nor
+    cost the other files of its batch: it becomes an error row, its batch mates are labelled."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for i in range(7):
+        sf.write(archive / f"a{i}.wav", np.concatenate([np.zeros(4000, np.float32), speechlike(1.0, seed=i)]), SR,
+                 subtype="PCM_16")
+    sf.write(archive / "poison.wav", speechlike(1.0, seed=9), SR, subtype="PCM_16")  # last: batch 1 with a4..a6
+    clean_files, clean_segments = clean_labels(archive, model_copy, tmp_path / "clean")  # no poison in this process
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(POISON_SITECUSTOMIZE)
+    out = tmp_path / "out"
+    run = launch(
+        *label_command(archive, out, model_copy, "--workers", "1", "--files-per-batch", "4", "--max-timelines", "1"),
+        cwd=tmp_path, env={
+            "PYTHONPATH": f"{site}{os.pathsep}{REPO_ROOT}",
+            "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0",  # two deaths, not eight
+        },
+    )
+    counts = assert_label_success(run.finish())
+    assert counts == "7 ok, 1 failed, 0 already done", counts
+    files, segments = pd.read_parquet(out / "files.parquet"), pd.read_parquet(out / "segments.parquet")
+    poison = files[files.path == str(archive / "poison.wav")].iloc[0]
+    assert poison.status == "error" and "worker process died" in poison.error, poison.to_dict()
+    good = clean_files.path != str(archive / "poison.wav")
+    pd.testing.assert_frame_equal(files[good].drop(columns="run").reset_index(drop=True),
+                                  clean_files[good].drop(columns="run").reset_index(drop=True), check_exact=True)
+    good_segments = clean_segments.path != str(archive / "poison.wav")
+    pd.testing.assert_frame_equal(segments.drop(columns="run"),
+                                  clean_segments[good_segments].drop(columns="run").reset_index(drop=True), check_exact=True)
 
 
 # ------------------------------------------------------------------------- 2. the whole run is killed
@@ -392,19 +429,53 @@ def test_loading_a_model_never_unpickles(model_copy, tmp_path, monkeypatch):
     assert not marker.exists(), "a pickle in a model directory was executed"
 
 
+def test_unexpected_exception_costs_only_its_file(model_copy, tmp_path, monkeypatch):
+    """In-process: a file that trips something unforeseen while being labelled (a RuntimeError in a
+    kernel, MemoryError on a recording too long for the worker) is that file's error row; the other
+    files of its batch are labelled as usual (before, the batch failed, and with it the whole run)."""
+    import labelling.worker as worker
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for i, name in enumerate(("a.wav", "b_runtime.wav", "c.wav", "d_memory.wav")):
+        sf.write(archive / name, np.concatenate([np.zeros(4000, np.float32), speechlike(1.5, seed=i)]), SR, subtype="PCM_16")
+    clean = clean_labels(archive, model_copy, tmp_path / "clean")
+    real_label_file = worker.label_file
+
+    def tripping(path, *args, **kwargs):
+        if path.endswith("_runtime.wav"):
+            raise RuntimeError("numba kernel:\nunexpected state")
+        if path.endswith("_memory.wav"):
+            raise MemoryError()
+        return real_label_file(path, *args, **kwargs)
+
+    monkeypatch.setattr(worker, "label_file", tripping)
+    files, segments = clean_labels(archive, model_copy, tmp_path / "out")  # one batch for all four
+    by_name = files.set_index(files.path.map(lambda p: Path(p).name))
+    assert list(by_name.status) == ["ok", "error", "ok", "error"], by_name.to_dict()
+    assert by_name.loc["b_runtime.wav"].error == "labelling failed: RuntimeError: numba kernel: unexpected state"
+    assert by_name.loc["d_memory.wav"].error.startswith("labelling failed: out of memory"), by_name.loc["d_memory.wav"].error
+    ok = files.status == "ok"
+    pd.testing.assert_frame_equal(files[ok].drop(columns="run").reset_index(drop=True),
+                                  clean[0][ok].drop(columns="run").reset_index(drop=True), check_exact=True)
+    pd.testing.assert_frame_equal(segments.drop(columns="run"),
+                                  clean[1][clean[1].path.isin(files.path[ok])].drop(columns="run").reset_index(drop=True),
+                                  check_exact=True)
+
+
 # ----------------------------------------------------------------------- 4. hostile files in an archive
 
 
 @pytest.mark.slow
 def test_archive_with_broken_files(model_copy, tmp_path):
     """Bad files among good ones: each bad file is an error row naming its cause, the good ones are
-    labelled (as labelling them in this process), the run exits 0 with the counts, and a re-run tries
-    only the failed files again."""
+    labelled (as labelling them in this process), the run exits 0 with the counts. (That a re-run tries
+    only the failed files again: test_label_flow.test_rerun_labels_only_new_and_changed_files.)"""
     archive = tmp_path / "archive"
     build_broken_archive(archive)
     clean = clean_labels(archive, model_copy, tmp_path / "clean")
     out = tmp_path / "out"
-    command = label_command(archive, out, model_copy, "--workers", "2", "--files-per-batch", "3")
+    command = label_command(archive, out, model_copy, "--workers", "1", "--files-per-batch", "3")
     result = run_module(*command, cwd=tmp_path)
     good = sorted([p.name for p in (EXAMPLES / "ravdess").rglob("*.flac")] + [GOOD_EXTRA, ONE_SAMPLE])
     counts = assert_label_success(result)
@@ -429,8 +500,3 @@ def test_archive_with_broken_files(model_copy, tmp_path):
     assert set(segments.path) <= set(files.path[files.status == "ok"]), "segments of a failed file"
     assert_same_as_clean(out, clean, check_dtype=False)
     assert "error" in (out / "summary.md").read_text().lower() or "failed" in (out / "summary.md").read_text().lower()
-
-    again = run_module(*command, cwd=tmp_path)
-    counts = assert_label_success(again)
-    assert counts == f"0 ok, {len(BAD_FILES)} failed, {len(good)} already done", counts
-    assert_same_as_clean(out, clean, check_dtype=False)
