@@ -107,6 +107,37 @@ def evaluate_job(corpora_dir: str, corpus: str, X: np.ndarray, ids: list[str], k
     return {"ua": metrics["ua"], "wa": metrics["wa"], "macro_f1": metrics["macro_f1"]}
 
 
+def measure_speed(encoder_path: str, corpora_dir: str, layers: list[int], compute_types: list[str], n: int,
+          threads: list[int], repeats: int = 3) -> None:
+    """Encoder throughput on the same sample per (layer, compute type, threads): best of ``repeats``, in this process.
+
+    ``n`` EMO-DB utterances, decoded beforehand; timed: log-mel kernel + batched encoder + pooling.
+    """
+    import audio_io
+    from featuresets import resolve_feature_set
+    from featuresets.families.whisper import WhisperFeatures
+
+    signals = [audio_io.load(u.path) for u in discover(corpora_dir, "emodb", n)]
+    audio = sum(len(s) for s in signals) / 16000
+    print(f"throughput on {len(signals)} EMO-DB utterances ({audio:.0f} s of audio), best of {repeats}:")
+    print("| layer K | compute type | intra_threads | audio s per s | per core |")
+    print("| --- | --- | --- | --- | --- |")
+    for k in layers:
+        for compute_type in compute_types:
+            for t in threads:
+                config = resolve_feature_set("whisper", encoder_path=encoder_path, encoder_layer=k, compute_type=compute_type)
+                features = WhisperFeatures(config.params_of("whisper"), intra_threads=t)
+                features.embed(signals[:2])
+                best = min(_timed(features.embed, signals) for _ in range(repeats))
+                print(f"| {k} | {compute_type} | {t} | {audio / best:.1f} | {audio / best / t:.1f} |", flush=True)
+
+
+def _timed(function, *args) -> float:
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--encoder-path", default=str(Path.home() / ".cache" / "emovox" / "whisper-base"))
@@ -120,7 +151,12 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2, help="processes (one core each)")
     parser.add_argument("--limit", type=int, help="utterances per corpus (a sample, for a quick look)")
     parser.add_argument("--cache", default=str(Path.home() / ".cache" / "emovox-bench"))
+    parser.add_argument("--speed", action="store_true",
+                        help="only time the encoder per layer (int8 and float32, 1 and 2 threads) on --limit utterances")
     args = parser.parse_args()
+    if args.speed:
+        measure_speed(args.encoder_path, args.corpora, args.layers, ["int8", "float32"], args.limit or 100, [1, 2])
+        return
     corpora_names = [args.only] if args.only else list(PROTOCOLS)
     cache = str(Path(args.cache).expanduser())
     started = time.perf_counter()

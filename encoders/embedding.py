@@ -118,6 +118,8 @@ class PooledEmbedder:
         self._queues: dict[int, list[tuple[Hashable, np.ndarray, int]]] = {}
         self._sums: dict[Hashable, list] = {}  # key -> [sum (d,), sum of squares (d,), frames]
         self._cutters: dict[Hashable, WindowCutter] = {}
+        #: Utterances whose encoder call failed, with the error (they get no vector from ``finish``).
+        self.failed: dict[Hashable, Exception] = {}
 
     @property
     def dimension(self) -> int:
@@ -161,7 +163,13 @@ class PooledEmbedder:
             signal = np.zeros(padded, dtype=np.float32)
             signal[: window.size] = window
             mel[i] = whisper_log_mel(signal, self._filterbank).T
-        frames = self._encode(mel)
+        try:
+            frames = self._encode(mel)
+        except Exception as error:  # noqa: BLE001 - fails the utterances of this call, not the others
+            for key, _, _ in queue:
+                if self._sums.pop(key, None) is not None:
+                    self.failed[key] = error
+            return
         for i, (key, window, _) in enumerate(queue):
             sums = self._sums.get(key)
             if sums is None:  # discarded meanwhile
@@ -178,7 +186,8 @@ class PooledEmbedder:
             self._queues[padded] = [item for item in self._queues[padded] if item[0] != key]
 
     def finish(self) -> dict[Hashable, np.ndarray]:
-        """Encode what is queued and return every added (not discarded) utterance's vector; NaN if it had no audio."""
+        """Encode what is queued and return the vector of every added utterance that was not discarded and
+        whose encoder calls succeeded (``failed`` has the others); NaN if it had no audio."""
         for padded in sorted(self._queues):
             self._run(padded)
         vectors = {}

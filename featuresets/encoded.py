@@ -46,10 +46,11 @@ def resolve_feature_set(name: str, *, encoder_path: str | None = None, encoder_l
         if any(v is not None for v in (encoder_path, encoder_layer, pooling, compute_type)):
             raise UsageError(f"--feature-set {name}: has no encoder, so --encoder-path/--encoder-layer/--pooling/"
                              "--compute-type do not apply; use e.g. --feature-set default+whisper")
-        return get_feature_set(name)
     if len(hand) > 1 or len(encoders) > 1 or (hand and hand[0] not in FEATURE_SETS):
-        raise UsageError(f"unknown feature set {name!r}: choose one of {', '.join(feature_set_names())}, "
+        raise UsageError(f"--feature-set {name}: unknown feature set; choose one of {', '.join(feature_set_names())}, "
                          "or <set>+whisper with <set> one of " + ", ".join(sorted(FEATURE_SETS)))
+    if not encoders:
+        return get_feature_set(name)
     if not encoder_path:
         raise UsageError(f"--feature-set {name} needs --encoder-path DIR, a CTranslate2 Whisper model folder "
                          "(see README 'Whisper features' for how to get one)")
@@ -132,7 +133,10 @@ class EncodedExtractor:
                 outcomes[i] = error
         vectors = embedder.finish()
         for i, (hand, seconds) in partial.items():
-            outcomes[i] = (np.concatenate([hand, vectors[i]]).astype(np.float32, copy=False), seconds)
+            if i in vectors:
+                outcomes[i] = (np.concatenate([hand, vectors[i]]).astype(np.float32, copy=False), seconds)
+            else:
+                outcomes[i] = embedder.failed.get(i) or RuntimeError("the encoder returned nothing for this utterance")
         return outcomes
 
 

@@ -56,6 +56,10 @@ def _quiet_prefect_errors() -> None:
     for name in ("prefect", ""):
         for handler in logging.getLogger(name).handlers:
             handler.addFilter(_QuietExpectedErrors())
+    # Prefect's background services log "Still processing items: N items remaining..." while they
+    # flush at exit (on a busy machine, after our one-line error): progress noise, not a problem.
+    for service in ("EventsWorker", "APILogWorker"):
+        logging.getLogger(service).setLevel(logging.ERROR)
 
 
 def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:

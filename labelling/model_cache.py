@@ -39,9 +39,13 @@ def encoder_path_for(model_dir: str, config: FeatureSetConfig, encoder_path: str
     the weights when none is there; the extractor then checks the weights' SHA-256 against the model's."""
     from encoders.ctranslate2_whisper import HOW_TO_GET, cache_root
 
-    given = encoder_path or os.environ.get(ENCODER_PATH_ENV)
-    if given:
-        return given
+    if encoder_path:
+        return encoder_path
+    from_env = os.environ.get(ENCODER_PATH_ENV)
+    if from_env:
+        if not (Path(from_env).expanduser() / "model.bin").is_file():
+            raise UsageError(f"{ENCODER_PATH_ENV}={from_env}: no CTranslate2 model (model.bin) there; {HOW_TO_GET}")
+        return from_env
     params = config.params_of("whisper")
     recorded = params.encoder_path
     for candidate in (recorded, str(cache_root() / Path(recorded).name)):

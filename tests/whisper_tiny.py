@@ -33,7 +33,7 @@ def _ffn(spec, rng, d: int, ff: int) -> None:
     _linear(spec.linear_1, rng, d, ff)
 
 
-def encoder_layer_weights(seed: int, n_layers: int, d_model: int) -> list[int]:
+def encoder_layer_seeds(seed: int, n_layers: int) -> list[int]:
     """Seeds of each encoder layer (layer i's weights depend only on ``seed`` and ``i``)."""
     return [seed * 1000 + i for i in range(n_layers)]
 
@@ -58,7 +58,7 @@ def build_tiny_whisper(folder: Path, *, n_layers: int = 3, keep_layers: int | No
     position = np.arange(n_positions)[:, None] / 10000 ** (np.arange(d_model)[None, :] / d_model)
     enc.position_encodings.encodings = np.where(np.arange(d_model) % 2, np.cos(position), np.sin(position)).astype(np.float32)
     _norm(enc.layer_norm, rng, d_model)
-    for i, seed_i in enumerate(encoder_layer_weights(seed, n_layers, d_model)[:kept]):
+    for i, seed_i in enumerate(encoder_layer_seeds(seed, n_layers)[:kept]):
         layer_rng = np.random.default_rng(seed_i)
         layer = enc.layer[i]
         _norm(layer.self_attention.layer_norm, layer_rng, d_model)

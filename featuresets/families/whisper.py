@@ -90,6 +90,10 @@ class WhisperFeatures:
         if params.encoder_layer > self.info.n_layers:
             raise UsageError(f"--encoder-layer {params.encoder_layer}: the encoder at {params.encoder_path} "
                              f"has layers 1..{self.info.n_layers}")
+        longest = 2 * self.info.max_frames * 160 / 16000  # the encoder's positions, in seconds of audio
+        if params.window_seconds > longest:
+            raise UsageError(f"--encoder-path {params.encoder_path}: this encoder takes at most {longest:g} s at once, "
+                             f"less than the {params.window_seconds:g} s windows asked for")
         self.intra_threads = intra_threads
         self.batch_size = batch_size
         self.feature_names = whisper_feature_names(self.info.d_model, params.pooling)
@@ -113,6 +117,8 @@ class WhisperFeatures:
         for i, signal in enumerate(signals):
             embedder.add(i, [signal])
         vectors = embedder.finish()
+        if embedder.failed:
+            raise next(iter(embedder.failed.values()))
         return np.stack([vectors[i] for i in range(len(signals))]) if signals else np.zeros((0, len(self.feature_names)), np.float32)
 
 
