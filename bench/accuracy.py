@@ -14,6 +14,12 @@ Systems (every fold fits everything on its training side only; inner choices by 
                     "speaker" = per-speaker z-normalisation (transductive, like the anchor);
                     "global" = standardisation with training statistics only (no test-speaker statistics).
 
+Encoder rows (issue 7), with ``--encoder-path DIR`` (a CTranslate2 Whisper model folder): the
+``whisper`` and ``default+whisper`` sets extracted into their own cached stores, each with the
+models of ENCODER_SYSTEMS (LDA and linear SVM, per-speaker and global normalisation), against the
+same anchor; targets EMO-DB UA >= 95 %, RAVDESS UA >= 82 % (per-speaker normalisation).
+``--skip-handcrafted --systems`` runs only the anchor and those rows.
+
 Stores: given with --emodb-store / --ravdess-store, else extracted (or resumed) into --cache with
 `python -m flows.extract` (the current default feature set; the store name carries its hash).
 Not a test: numbers and ratios are printed, and the targets (EMO-DB UA >= 88 %, RAVDESS UA >= 70 %,
@@ -66,6 +72,16 @@ FUSIONS: dict[str, tuple[str, ...]] = {
     "svm-rbf+xgboost/global": ("svm-rbf/global", "xgboost/global"),
     "svm-linear+svm-rbf+xgboost/global": ("svm-linear/global", "svm-rbf/global", "xgboost/global"),
 }
+#: Encoder feature sets (``--encoder-path``) and the models run on them, rows named "<set>:<system>".
+#: LDA is the linear model the layer benchmark (bench/whisper_layers.py) found best on whisper features.
+ENCODER_SETS = ("whisper", "default+whisper")
+ENCODER_SYSTEMS: dict[str, ModelSpec] = {
+    "lda/speaker": ModelSpec(kind="lda", normalise="speaker"),
+    "svm-linear/speaker": ModelSpec(kind="svm-linear", normalise="speaker"),
+    "lda/global": ModelSpec(kind="lda", normalise="global"),
+    "svm-linear/global": ModelSpec(kind="svm-linear", normalise="global"),
+}
+ENCODER_TARGETS = {"emodb": 0.95, "ravdess": 0.82}
 #: The one configuration named in advance as emovox's headline (the issue's SVM + XGBoost fusion).
 HEADLINE = "svm-rbf+xgboost"
 
@@ -76,15 +92,18 @@ def log(message: str) -> None:
 
 # ---- stores -------------------------------------------------------------------------------------
 
-def ensure_store(corpus_dir: Path, cache: Path) -> str:
-    """Extract (or resume) the corpus into a store in the cache named after the default feature set's hash."""
-    from featuresets import get_feature_set
+def ensure_store(corpus_dir: Path, cache: Path, feature_set: str = "default", encoder_path: str | None = None) -> str:
+    """Extract (or resume) the corpus into a store in the cache named after the feature set's hash."""
+    from featuresets import resolve_feature_set
 
-    store = cache / "stores" / f"{corpus_dir.name}-{get_feature_set('default').feature_hash}.zarr"
+    config = resolve_feature_set(feature_set, encoder_path=encoder_path)
+    slug = "" if feature_set == "default" else feature_set.replace("+", "-") + "-"
+    store = cache / "stores" / f"{corpus_dir.name}-{slug}{config.feature_hash}.zarr"
     log(f"store {store}: extracting / resuming {corpus_dir} ...")
     env = dict(os.environ, PYTHONPATH=str(REPO), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    done = subprocess.run([sys.executable, "-m", "flows.extract", str(corpus_dir), "--store", str(store), "--workers", "2"],
-                          cwd=REPO, env=env, capture_output=True, text=True)
+    command = [sys.executable, "-m", "flows.extract", str(corpus_dir), "--store", str(store), "--workers", "2",
+               "--feature-set", feature_set] + (["--encoder-path", encoder_path] if encoder_path else [])
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"flows.extract failed:\n{done.stderr[-3000:]}")
     log(done.stdout.strip().splitlines()[-1])
@@ -174,6 +193,10 @@ def main() -> None:
     parser.add_argument("--only", choices=sorted(PROTOCOLS))
     parser.add_argument("--systems", nargs="*", default=list(SYSTEMS), choices=list(SYSTEMS))
     parser.add_argument("--json", help="also write every run's metrics to this JSON file")
+    parser.add_argument("--encoder-path", help="a CTranslate2 Whisper model folder: adds the whisper and "
+                        "default+whisper rows (issue 7)")
+    parser.add_argument("--encoder-systems", nargs="*", default=list(ENCODER_SYSTEMS), choices=list(ENCODER_SYSTEMS))
+    parser.add_argument("--skip-handcrafted", action="store_true", help="only the anchor and the encoder rows")
     args = parser.parse_args()
     cache = Path(args.cache).expanduser()
     corpora = [args.only] if args.only else list(PROTOCOLS)
@@ -196,7 +219,16 @@ def main() -> None:
             rows[name], _ = evaluate(anchor, protocol, spec)
             log(f"  {name}: UA {pct(rows[name]['ua'])} % ({rows[name]['seconds']} s)")
         outcomes = {}
-        for name in args.systems:
+        for feature_set in ENCODER_SETS if args.encoder_path else ():
+            encoded = load_labelled(ensure_store(corpus_dir, cache, feature_set, args.encoder_path))
+            assert sorted(set(encoded.groups)) == sorted(set(data.groups)), "the stores hold other speakers"
+            info[f"{corpus} {feature_set}"] = (f"  {feature_set} store {encoded.store}: {len(encoded.feature_names)} "
+                                              f"features, hash {encoded.feature_hash}")
+            for system in args.encoder_systems:
+                name = f"{feature_set}:{system}"
+                rows[name], _ = evaluate(encoded, protocol, ENCODER_SYSTEMS[system])
+                log(f"  {name}: UA {pct(rows[name]['ua'])} % ({rows[name]['seconds']} s)")
+        for name in [] if args.skip_handcrafted else args.systems:
             rows[name], outcomes[name] = evaluate(data, protocol, SYSTEMS[name])
             log(f"  {name}: UA {pct(rows[name]['ua'])} % ({rows[name]['seconds']} s)")
         for name, members in FUSIONS.items():
@@ -224,7 +256,8 @@ def main() -> None:
     for corpus, rows in results.items():
         anchor = rows["anchor/speaker"]
         target = TARGETS[corpus]
-        candidates = {n: m for n, m in rows.items() if n.endswith("/speaker") and not n.startswith("anchor")}
+        candidates = {n: m for n, m in rows.items()
+                      if n.endswith("/speaker") and not n.startswith("anchor") and ":" not in n}
         for title, name in (("headline (named in advance)", f"{HEADLINE}/speaker"),
                             (f"best of {len(candidates)} declared emovox rows", max(candidates, key=lambda n: candidates[n]["ua"], default=None))):
             if name not in rows:
@@ -236,7 +269,20 @@ def main() -> None:
                   f"{pct(anchor['ua'])} % (WA {pct(anchor['wa'])} %): ratio {m['ua'] / anchor['ua']:.3f}, "
                   f"{100 * (m['ua'] - anchor['ua']):+.1f} pp; target UA >= {100 * target:.0f} % and above the anchor: "
                   + ("MET" if met else f"MISSED by {100 * miss:.1f} pp"))
-        glob = {n: m for n, m in rows.items() if n.endswith("/global") and not n.startswith("anchor")}
+        for feature_set in ENCODER_SETS:
+            for norm in ("speaker", "global"):
+                encoded = {n: m for n, m in rows.items() if n.startswith(feature_set + ":") and n.endswith("/" + norm)}
+                if not encoded:
+                    continue
+                best = max(encoded, key=lambda n: encoded[n]["ua"])
+                m, reference = encoded[best], rows[f"anchor/{norm}"]
+                met = m["ua"] >= ENCODER_TARGETS[corpus] and m["ua"] > reference["ua"]
+                print(f"{corpus}: {feature_set} ({norm} normalisation): best of {len(encoded)} declared rows {best} UA "
+                      f"{pct(m['ua'])} % (WA {pct(m['wa'])} %) vs anchor/{norm} UA {pct(reference['ua'])} %: "
+                      f"{100 * (m['ua'] - reference['ua']):+.1f} pp; target UA >= {100 * ENCODER_TARGETS[corpus]:.0f} %"
+                      + (": MET" if met else f": MISSED by {100 * (ENCODER_TARGETS[corpus] - m['ua']):.1f} pp")
+                      * (norm == "speaker"))
+        glob = {n: m for n, m in rows.items() if n.endswith("/global") and not n.startswith("anchor") and ":" not in n}
         if glob:
             best = max(glob, key=lambda n: glob[n]["ua"])
             print(f"{corpus}: without per-speaker normalisation: best emovox {best} UA {pct(glob[best]['ua'])} % "

@@ -8,7 +8,7 @@ concatenating EMO-DB and RAVDESS utterances (../shared/corpora) in random order 
 once and cached in ~/.cache/emovox-bench/ (the folder name holds its parameters).
 
 Rows printed (seconds of audio per second):
-  anchor     one recording labelled in this process through the worker code path
+  anchor     three recordings (--anchor-files) labelled in this process through the worker code path
              (labelling.worker.label_file: decoding, VAD, segment features, SVM), model loaded and JIT
              warm; audio seconds per CPU second of this process: what one core can do
   flow Nw    `python -m flows.label ARCHIVE --model default --out <fresh> --workers N`, end to end as a
@@ -54,6 +54,8 @@ class CpuSampler(Sampler):
     def __init__(self, pid: int, interval: float = 0.5):
         super().__init__(pid, interval)
         self.worker_cpu: dict[int, float] = {}
+        self.prefect_cpu: dict[int, float] = {}
+        self.driver_cpu = 0.0
 
     def _run(self) -> None:
         try:
@@ -63,6 +65,8 @@ class CpuSampler(Sampler):
         while not self._stop.is_set():
             try:
                 self.driver = max(self.driver, root.memory_info().rss)
+                own = root.cpu_times()
+                self.driver_cpu = own.user + own.system
                 children = root.children(recursive=True)
             except psutil.Error:
                 break
@@ -78,6 +82,7 @@ class CpuSampler(Sampler):
                     self.worker_cpu[child.pid] = cpu.user + cpu.system
                 elif "prefect" in cmd or "uvicorn" in cmd:
                     self.prefect = max(self.prefect, rss)
+                    self.prefect_cpu[child.pid] = cpu.user + cpu.system
             self._stop.wait(self.interval)
 
 CORPORA = REPO.parent / "shared" / "corpora"
@@ -145,15 +150,15 @@ def archive_files(folder: Path) -> list[Path]:
 # ------------------------------------------------------------------------------------------ anchor
 
 
-def anchor(path: Path, profile: bool) -> tuple[float, float, float, pstats.Stats | None]:
-    """(audio seconds, CPU seconds, wall seconds) of labelling ``path`` in-process (worker code path)."""
+def anchor(paths: list[Path], profile: bool) -> tuple[float, float, float, pstats.Stats | None]:
+    """(audio seconds, CPU seconds, wall seconds) of labelling ``paths`` in-process (worker code path)."""
     from labelling.model_cache import model_and_extractor, resolve_model_dir
     from labelling.segmenter import SegmenterConfig
     from labelling.worker import label_file
 
     model, extractor = model_and_extractor(resolve_model_dir("default"))
     config = SegmenterConfig()
-    warm = archive_files(path.parent)[-1]
+    warm = archive_files(paths[0].parent)[-1]
     # JIT warm-up: a minute of the last file
     import audio_io
 
@@ -167,12 +172,14 @@ def anchor(path: Path, profile: bool) -> tuple[float, float, float, pstats.Stats
     cpu, wall = time.process_time(), time.perf_counter()
     if profiler:
         profiler.enable()
+    audio = 0.0
     with threadpool_limits(1):  # one core, as a Dask worker has (its nanny sets OMP/OPENBLAS threads to 1)
-        fields, _ = label_file(str(path), extractor, model, config, 30.0)
+        for path in paths:
+            audio += label_file(str(path), extractor, model, config, 30.0)[0]["duration"]
     if profiler:
         profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return fields["duration"], cpu, wall, pstats.Stats(profiler) if profiler else None
+    return audio, cpu, wall, pstats.Stats(profiler) if profiler else None
 
 
 STAGES = [  # (stage, a substring of a profiled function's file:name); first match wins
@@ -199,6 +206,13 @@ def profile_by_stage(stats: pstats.Stats, total: float) -> list[tuple[str, float
 # ------------------------------------------------------------------------------------------ flow
 
 
+def worker_peaks(sampler: CpuSampler) -> list[int]:
+    """Peak RSS of the processes that did the labelling (spawned processes that used at least 1 CPU
+    second; a short-lived helper process of a few MiB is sometimes seen too), highest first."""
+    busy = [rss for pid, rss in sampler.workers.items() if sampler.worker_cpu.get(pid, 0.0) >= 1.0]
+    return sorted(busy or sampler.workers.values(), reverse=True)
+
+
 @dataclass
 class FlowResult:
     workers: int
@@ -211,8 +225,12 @@ class FlowResult:
     worker_peaks: list[int]
     driver_peak: int
     load: tuple[float, float, float]
+    phases: dict[str, float]  # wall seconds of: start (Python, imports, Prefect's server), plan + Dask start,
+    # labelling, end (cluster close, consolidation, reports, exit)
     cpu: float  # CPU seconds of the whole command (driver, Prefect server, Dask workers)
     worker_cpu: float  # CPU seconds of the Dask worker processes (last sample, up to 0.5 s short)
+    driver_cpu: float  # CPU seconds of the command's own process (flow, Dask scheduler), last sample
+    prefect_cpu: float  # CPU seconds of Prefect's temporary server, last sample
 
 
 def flow_run(archive: Path, workers: int, scratch: Path) -> FlowResult:
@@ -228,12 +246,14 @@ def flow_run(archive: Path, workers: int, scratch: Path) -> FlowResult:
     proc = subprocess.Popen(command, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)
     sampler = CpuSampler(proc.pid).start()
-    dask_at = last_progress = None
+    dask_at = last_progress = flow_at = None
     summary = None
     with open(log_path, "w") as log:
         for line in proc.stdout:
             now = time.perf_counter() - t0
             log.write(line)
+            if flow_at is None and "Beginning flow run" in line:
+                flow_at = now
             if dask_at is None and "Dask: " in line and " workers" in line:
                 dask_at = now
             if _PROGRESS.search(line):
@@ -250,9 +270,17 @@ def flow_run(archive: Path, workers: int, scratch: Path) -> FlowResult:
     if proc.returncode != 0 or match is None:
         sys.exit(f"error: flows.label --workers {workers} failed (exit {proc.returncode}); see {log_path}")
     phase = (last_progress - dask_at) if dask_at is not None and last_progress is not None else float("nan")
+    nan = float("nan")
+    phases = {
+        "start (Python, imports, Prefect server)": flow_at if flow_at is not None else nan,
+        "plan + Dask cluster start": (dask_at - flow_at) if dask_at is not None and flow_at is not None else nan,
+        "labelling (first to last batch)": phase,
+        "end (cluster close, consolidation, reports, exit)": (wall - last_progress) if last_progress is not None else nan,
+    }
     return FlowResult(workers, wall, phase, float(match.group(3)), float(match.group(4)), int(match.group(1)),
-                      int(match.group(2)), sorted(sampler.workers.values(), reverse=True), sampler.driver, load,
-                      cpu, sum(sampler.worker_cpu.values()))
+                      int(match.group(2)), worker_peaks(sampler), sampler.driver, load,
+                      phases, cpu, sum(sampler.worker_cpu.values()), sampler.driver_cpu,
+                      sum(sampler.prefect_cpu.values()))
 
 
 # ------------------------------------------------------------------------------------------ main
@@ -270,6 +298,7 @@ def main() -> None:
     parser.add_argument("--format", choices=["wav", "flac"], default="wav")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--anchor-files", type=int, default=3, help="recordings labelled in-process (default 3)")
     parser.add_argument("--profile", action="store_true", help="profile the anchor by stage")
     parser.add_argument("--keep", action="store_true", help="keep the outputs and logs (path printed)")
     args = parser.parse_args()
@@ -281,8 +310,10 @@ def main() -> None:
     load_before = os.getloadavg()
     scratch = Path(tempfile.mkdtemp(prefix="emovox-label-speed-"))
     try:
-        audio, cpu, wall, stats = anchor(files[0], args.profile)
-        print(f"anchor: {files[0].name}, {audio:.0f} s of audio in {cpu:.2f} CPU s ({wall:.2f} wall s)", flush=True)
+        anchor_files = files[: args.anchor_files]
+        audio, cpu, wall, stats = anchor(anchor_files, args.profile)
+        print(f"anchor: {len(anchor_files)} files, {audio:.0f} s of audio in {cpu:.2f} CPU s ({wall:.2f} wall s)",
+              flush=True)
         results = []
         for n in args.workers:
             result = flow_run(archive, n, scratch)
@@ -307,7 +338,7 @@ def main() -> None:
     print("| run | audio s | wall s | x real time | per core | labelling phase x rt | audio s per worker CPU s "
           "| audio s per CPU s (whole command) | peak RSS per worker MiB | driver MiB | load 1/5 min after |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    print(f"| anchor: label_file in-process, 1 file | {audio:.0f} | {wall:.2f} ({cpu:.2f} CPU) | {audio / wall:.0f} "
+    print(f"| anchor: label_file in-process, {len(anchor_files)} file(s) | {audio:.0f} | {wall:.2f} ({cpu:.2f} CPU) | {audio / wall:.0f} "
           f"| {audio / wall:.0f} | | {anchor_speed:.0f} (this process) | | | | |")
     for r in results:
         speed = r.audio / r.wall
@@ -320,6 +351,19 @@ def main() -> None:
     print()
     print("per core = x real time / workers; the anchor and the CPU-second columns do not depend on what else "
           "runs on the machine, the wall-time columns do (see the load).")
+    print()
+    print("| wall seconds of | " + " | ".join(f"{r.workers}w" for r in results) + " |")
+    print("| --- | " + " | ".join("---:" for _ in results) + " |")
+    for name in results[0].phases:
+        print(f"| {name} | " + " | ".join(f"{r.phases[name]:.1f}" for r in results) + " |")
+    print("| total | " + " | ".join(f"{r.wall:.1f}" for r in results) + " |")
+    print()
+    print("| CPU seconds of | " + " | ".join(f"{r.workers}w" for r in results) + " |")
+    print("| --- | " + " | ".join("---:" for _ in results) + " |")
+    for name, attr in (("Dask workers (labelling, their start-up)", "worker_cpu"),
+                       ("driver (imports, flow, Dask scheduler, reports)", "driver_cpu"),
+                       ("Prefect's temporary server", "prefect_cpu"), ("whole command", "cpu")):
+        print(f"| {name} | " + " | ".join(f"{getattr(r, attr):.1f}" for r in results) + " |")
     print()
     if len(results) >= 2:
         ratio = (results[1].audio / results[1].wall) / (results[0].audio / results[0].wall)

@@ -1,7 +1,10 @@
 """Scheduled Prefect deployments of the emovox flows, served by this process.
 
     python -m flows.deploy label ARCHIVE_DIR --out OUT_DIR [--model default] [--cron "0 2 * * *"] [--name nightly]
-    python -m flows.deploy extract CORPUS_DIR --store STORE.zarr [--cron ...]
+    python -m flows.deploy extract CORPUS_DIR --store STORE.zarr [--feature-set default] [--cron ...]
+
+Models and feature sets with a Whisper encoder take the flows' encoder options too
+(`--encoder-path DIR`; for extract also `--encoder-layer`, `--pooling`, `--compute-type`).
 
 Registers a deployment on the Prefect server named by PREFECT_API_URL and serves it: every
 scheduled (or manually triggered) run executes in a subprocess of this one, with the same Dask
@@ -32,10 +35,15 @@ def build_parser() -> _cli.ArgumentParser:
     label.add_argument("archive_dir", metavar="ARCHIVE_DIR")
     label.add_argument("--out", required=True)
     label.add_argument("--model", default="default")
+    label.add_argument("--encoder-path", help="CTranslate2 Whisper folder, for models trained on encoder features")
     extract = sub.add_parser("extract", help="extract a growing corpus into a store on a schedule")
     extract.add_argument("corpus_dir", metavar="CORPUS_DIR")
     extract.add_argument("--store", required=True)
     extract.add_argument("--feature-set", default="default")
+    extract.add_argument("--encoder-path", help="CTranslate2 Whisper folder (feature sets with 'whisper')")
+    extract.add_argument("--encoder-layer", type=int)
+    extract.add_argument("--pooling")
+    extract.add_argument("--compute-type")
     for p in (label, extract):
         p.add_argument("--cron", default="0 2 * * *", help="schedule, cron syntax (default: every night at 02:00)")
         p.add_argument("--name", default="nightly", help="deployment name")
@@ -57,14 +65,20 @@ def main(args) -> int:
         from flows.label import label_flow as target
         from labelling.model_cache import resolve_model_dir
 
-        resolve_model_dir(args.model)
-        parameters = {"archive_dir": args.archive_dir, "out": args.out, "model": args.model, **common}
+        from labelling.model_cache import model_and_extractor
+
+        model_and_extractor(resolve_model_dir(args.model), args.encoder_path)  # a broken model fails here, not at 02:00
+        parameters = {"archive_dir": args.archive_dir, "out": args.out, "model": args.model,
+                      "encoder_path": args.encoder_path, **common}
     else:
-        from featuresets import get_feature_set
+        from featuresets import resolve_feature_set
         from flows.extract import extract_flow as target
 
-        get_feature_set(args.feature_set)
-        parameters = {"corpus_dir": args.corpus_dir, "store": args.store, "feature_set": args.feature_set, **common}
+        encoder = {"encoder_path": args.encoder_path, "encoder_layer": args.encoder_layer, "pooling": args.pooling,
+                   "compute_type": args.compute_type}
+        resolve_feature_set(args.feature_set, **encoder)
+        parameters = {"corpus_dir": args.corpus_dir, "store": args.store, "feature_set": args.feature_set,
+                      **encoder, **common}
     target.serve(
         name=args.name,
         cron=args.cron,

@@ -15,6 +15,7 @@ import pandas as pd
 
 import audio_io
 from emovox.errors import AudioError
+from emovox.malloc import relax_malloc_trimming
 from labelling.outputs import FILE_COLUMNS, SEGMENT_COLUMNS, write_batch
 from labelling.segmenter import SegmenterConfig, segment_stream
 
@@ -60,6 +61,19 @@ def union_seconds(starts: np.ndarray, ends: np.ndarray) -> float:
     return total
 
 
+#: Segments of one file whose encoder features are computed together (at most ~2 min of audio held).
+SEGMENTS_PER_ENCODER_BATCH = 32
+
+
+def _segment_vectors(extract_many, segments: list[np.ndarray]) -> list[np.ndarray]:
+    """Feature vectors of speech segments through ``EncodedExtractor.extract_many`` (the first error is raised)."""
+    outcomes = extract_many([lambda samples=samples: [samples] for samples in segments])
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
+    return [vector for vector, _ in outcomes]
+
+
 def label_file(path: str, extractor, model, segmenter: SegmenterConfig, block_seconds: float):
     """``(file_fields, segments_frame)`` for one recording; AudioError if it cannot be decoded.
 
@@ -69,10 +83,20 @@ def label_file(path: str, extractor, model, segmenter: SegmenterConfig, block_se
     labels = list(model.labels_)
     counter = _SampleCounter(audio_io.iter_blocks(path, sampling_rate=segmenter.sampling_rate, block_seconds=block_seconds))
     spans, vectors = [], []
+    extract_many = getattr(extractor, "extract_many", None)  # encoder features: segments batched
+    pending: list[np.ndarray] = []
     for segment in segment_stream(counter, segmenter):
-        vector, _ = extractor.extract([segment.samples])
         spans.append((segment.start, segment.end))
-        vectors.append(vector)
+        if extract_many is None:
+            vector, _ = extractor.extract([segment.samples])
+            vectors.append(vector)
+        else:
+            pending.append(segment.samples)
+            if len(pending) >= SEGMENTS_PER_ENCODER_BATCH:
+                vectors += _segment_vectors(extract_many, pending)
+                pending = []
+    if pending:
+        vectors += _segment_vectors(extract_many, pending)
     if counter.n == 0:
         raise AudioError(f"{path}: no audio samples")
     duration = counter.n / segmenter.sampling_rate
@@ -107,13 +131,28 @@ def label_file(path: str, extractor, model, segmenter: SegmenterConfig, block_se
     return fields, segments
 
 
+def error_row(job: FileJob, run: str, reason: str, labels: list[str]) -> dict:
+    """The files row of a recording that could not be labelled."""
+    return {"path": job.path, "size": job.size, "mtime_ns": job.mtime_ns, "run": run, "status": "error",
+            "error": reason, "duration": np.nan, "speech_duration": 0.0, "n_segments": 0, "dominant_label": "",
+            "confidence": 0.0, **{f"share_{label}": 0.0 for label in labels}}
+
+
+def failed_batch(out_dir: str, run: str, batch: int, job: FileJob, reason: str, labels: list[str]) -> BatchSummary:
+    """Write the part files of a one-file batch whose file failed (for the driver, when no worker survives it)."""
+    files = pd.DataFrame([error_row(job, run, reason, labels)], columns=[*FILE_COLUMNS, *(f"share_{l}" for l in labels)])
+    write_batch(out_dir, run, batch, files, pd.DataFrame(columns=[*SEGMENT_COLUMNS, *(f"p_{l}" for l in labels)]))
+    return BatchSummary(batch, 0, 1, 0.0, 0.0, 0.0, ((job.path, reason),))
+
+
 def label_batch(out_dir: str, run: str, batch: int, jobs: list[FileJob], model_dir: str,
-                segmenter: SegmenterConfig, block_seconds: float) -> BatchSummary:
+                segmenter: SegmenterConfig, block_seconds: float, encoder_path: str | None = None) -> BatchSummary:
     """Label every file of a batch and write the batch's part files; one bad file never stops the others."""
     from labelling.model_cache import model_and_extractor
 
+    relax_malloc_trimming()  # Dask's MALLOC_TRIM_THRESHOLD_ costs ~1.6x CPU here; see emovox/malloc.py
     started = time.process_time()
-    model, extractor = model_and_extractor(model_dir)
+    model, extractor = model_and_extractor(model_dir, encoder_path)
     labels = list(model.labels_)
     file_rows, segment_frames, failures = [], [], []
     audio = speech = 0.0
@@ -121,12 +160,17 @@ def label_batch(out_dir: str, run: str, batch: int, jobs: list[FileJob], model_d
         base = {"path": job.path, "size": job.size, "mtime_ns": job.mtime_ns, "run": run}
         try:
             fields, segments = label_file(job.path, extractor, model, segmenter, block_seconds)
-        except AudioError as error:
-            reason = getattr(error, "reason", None) or str(error)
+        except Exception as error:  # noqa: BLE001 - the per-file boundary
+            # A file that trips a kernel (RuntimeError, MemoryError, ...) must not cost the rest of the
+            # batch: escaping here, it failed the batch, then the whole run, at every re-run.
+            if isinstance(error, AudioError):
+                reason = getattr(error, "reason", None) or str(error)
+            elif isinstance(error, MemoryError):
+                reason = "labelling failed: out of memory in the worker (a recording too long for its memory?)"
+            else:
+                reason = f"labelling failed: {type(error).__name__}: {' '.join(str(error).split()) or '(no message)'}"
             failures.append((job.path, reason))
-            file_rows.append({**base, "status": "error", "error": reason, "duration": np.nan, "speech_duration": 0.0,
-                              "n_segments": 0, "dominant_label": "", "confidence": 0.0,
-                              **{f"share_{label}": 0.0 for label in labels}})
+            file_rows.append(error_row(job, run, reason, labels))
             continue
         audio += fields["duration"]
         speech += fields["speech_duration"]

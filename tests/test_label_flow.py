@@ -168,3 +168,19 @@ def test_scheduled_deployment_runs_on_a_prefect_server(tmp_path, prefect_server)
             serve.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(serve.pid, signal.SIGKILL)
+
+
+def test_shipped_default_model_is_compact_and_verified():
+    """The linear SVM ships as its one-vs-one weights (not support vectors): about 1 MB, checksums valid."""
+    from classify import load_model
+
+    directory = SHIPPED_MODELS_DIR / "default"
+    size = sum(p.stat().st_size for p in directory.iterdir() if p.is_file())
+    assert size < 3 * 2**20, f"{directory}: {size / 2**20:.1f} MiB"
+    model = load_model(directory)  # verifies every file's sha256
+    svm = model.estimator_.model_
+    if svm.kernel == "linear":
+        with np.load(directory / "svm.npz", allow_pickle=False) as data:
+            assert "support_vectors" not in data.files
+            n = len(model.labels_)
+            assert data["coef"].shape == (n * (n - 1) // 2, len(model.feature_names))

@@ -65,3 +65,22 @@ def test_quiet_speaker_over_louder_background_change_is_followed():
     assert found[0][0] == 2.9 and 5.3 <= found[0][1] <= 6.5
     assert found[-1] == (7.9, 10.3)
     assert len(found) == 2
+
+
+def test_compiled_scan_equals_the_python_reference():
+    rng = np.random.default_rng(4)
+    for trial in range(12):
+        # speech-like bursts at random levels over a random background, cut into random blocks
+        levels = np.repeat(10 ** rng.uniform(-4.5, -0.5, 60), SR // 4)
+        x = (rng.normal(size=len(levels)) * levels).astype(np.float32)
+        x[: 2 * SR] += voiced(2)
+        config = SegmenterConfig(segment_seconds=float(rng.choice([0.5, 1.0, 4.0])), overlap_seconds=0.25,
+                                 min_speech_seconds=float(rng.choice([0.0, 0.5])))
+        size = int(rng.integers(100, 3 * SR))
+        blocks = [x[i : i + size] for i in range(0, len(x), size)]
+        compiled = list(segment_stream(blocks, config))
+        reference = list(segment_stream(blocks, config, compiled=False))
+        assert len(compiled) > 0
+        assert spans(compiled) == spans(reference), trial
+        for a, b in zip(compiled, reference):
+            np.testing.assert_array_equal(a.samples, b.samples)

@@ -1,6 +1,6 @@
 """Build the shipped `default` labelling model from EMO-DB and RAVDESS (both in ../shared/corpora).
 
-    python -m labelling.models.build_default [--corpora ../shared/corpora] [--feature-set default] [--model svm]
+    python -m labelling.models.build_default [--corpora ../shared/corpora] [--feature-set default] [--model svm-linear]
 
 1. extracts both corpora into one store (harmonised labels: the union of their label sets);
 2. evaluates the model the way the labelling flow uses it: speaker-independent folds over the 34
@@ -42,7 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpora", default=str(REPO.parent / "shared" / "corpora"))
     parser.add_argument("--feature-set", default="default")
-    parser.add_argument("--model", default="svm")
+    parser.add_argument("--model", default="svm-linear")  # the shipped default model's kind
     parser.add_argument("--folds", type=int, default=6)
     parser.add_argument("--work", help="folder for the store and the report (default: a temporary one)")
     parser.add_argument("--out", default=str(HERE / "default"))
