@@ -1,6 +1,7 @@
 """Throughput of the label flow on an archive of long recordings, with 1 and 2 Dask workers.
 
     python bench/label_speed.py [--files 50] [--minutes 5 20] [--workers 1 2] [--format wav|flac] [--profile]
+                                [--server]
 
 The archive: ``--files`` recordings of ``--minutes MIN MAX`` minutes each (uniform, seeded), made by
 concatenating EMO-DB and RAVDESS utterances (../shared/corpora) in random order with pauses of
@@ -17,7 +18,9 @@ Rows printed (seconds of audio per second):
 The labelling phase alone (from the flow's "Dask: N workers" log line to its last progress line) is
 shown beside it. Peak RSS of each Dask worker process (psutil, sampled every 0.5 s, as bench/scale.py
 does) and of the driver. Load averages are printed: other jobs on the machine skew every figure.
-Targets: >= 500x real time per core end to end; 2 workers >= 1.7x one worker.
+Targets: >= 500x real time per core end to end; 2 workers >= 1.7x one worker. ``--server`` runs
+both against one Prefect server started by the benchmark (an operator's setup: a nightly deployment
+talks to its server) instead of each command starting Prefect's temporary one (~10-20 s each).
 ``--profile`` adds a cProfile of the anchor grouped by stage.
 """
 from __future__ import annotations
@@ -301,6 +304,9 @@ def main() -> None:
     parser.add_argument("--anchor-files", type=int, default=3, help="recordings labelled in-process (default 3)")
     parser.add_argument("--profile", action="store_true", help="profile the anchor by stage")
     parser.add_argument("--keep", action="store_true", help="keep the outputs and logs (path printed)")
+    parser.add_argument("--server", action="store_true",
+                        help="run the flows against one Prefect server started here (as a nightly deployment "
+                             "does), not each run's temporary server; also used when PREFECT_API_URL is set")
     args = parser.parse_args()
 
     command = "python bench/label_speed.py " + " ".join(sys.argv[1:])
@@ -309,6 +315,13 @@ def main() -> None:
     meta = json.loads((archive / "complete.json").read_text())
     load_before = os.getloadavg()
     scratch = Path(tempfile.mkdtemp(prefix="emovox-label-speed-"))
+    server = None
+    if args.server and not os.environ.get("PREFECT_API_URL"):
+        from flows._prefect_server import start_prefect_server
+
+        server, os.environ["PREFECT_API_URL"] = start_prefect_server(str(scratch / "prefect-server"))
+    prefect_mode = (f"one Prefect server at {os.environ['PREFECT_API_URL']}" if os.environ.get("PREFECT_API_URL")
+                    else "each run starts Prefect's temporary server")
     try:
         anchor_files = files[: args.anchor_files]
         audio, cpu, wall, stats = anchor(anchor_files, args.profile)
@@ -322,6 +335,9 @@ def main() -> None:
                   f"({result.audio / result.wall:.0f}x real time); worker peaks "
                   f"{', '.join(mib(p) for p in result.worker_peaks)} MiB", flush=True)
     finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
         if args.keep:
             print(f"kept: {scratch}")
         else:
@@ -333,7 +349,7 @@ def main() -> None:
     print()
     print(f"archive: {len(files)} {args.format.upper()} files, {meta['audio_seconds'] / 3600:.2f} h of audio "
           f"({args.minutes[0]:g}-{args.minutes[1]:g} min each), {archive}; {os.cpu_count()} cores; "
-          f"load average before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f} (1/5/15 min)")
+          f"{prefect_mode}; load average before {load_before[0]:.2f} / {load_before[1]:.2f} / {load_before[2]:.2f} (1/5/15 min)")
     print()
     print("| run | audio s | wall s | x real time | per core | labelling phase x rt | audio s per worker CPU s "
           "| audio s per CPU s (whole command) | peak RSS per worker MiB | driver MiB | load 1/5 min after |")
@@ -362,7 +378,7 @@ def main() -> None:
     print("| --- | " + " | ".join("---:" for _ in results) + " |")
     for name, attr in (("Dask workers (labelling, their start-up)", "worker_cpu"),
                        ("driver (imports, flow, Dask scheduler, reports)", "driver_cpu"),
-                       ("Prefect's temporary server", "prefect_cpu"), ("whole command", "cpu")):
+                       ("Prefect's temporary server (0 with --server)", "prefect_cpu"), ("whole command", "cpu")):
         print(f"| {name} | " + " | ".join(f"{getattr(r, attr):.1f}" for r in results) + " |")
     print()
     if len(results) >= 2:

@@ -7,15 +7,14 @@ each). Tests of the contract's zero-setup default pass ``ephemeral=True`` to ``r
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from flows._prefect_server import start_prefect_server
 
 # Before anything imports Prefect: never touch the user's ~/.prefect, never phone home.
 _PREFECT_HOME = tempfile.mkdtemp(prefix="emovox-test-prefect-")
@@ -34,41 +33,6 @@ def shared_corpus(name: str) -> Path:
     if not path.is_dir():
         pytest.skip(f"{path} is absent (the shared corpora are not on this machine)")
     return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def start_prefect_server(home: str, timeout: float = 90) -> tuple[subprocess.Popen, str]:
-    """``prefect server start`` on a free loopback port with its own home; returns (process, API URL)."""
-    port = _free_port()
-    env = dict(os.environ, PREFECT_HOME=home, PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    env.pop("PREFECT_API_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    api_url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if _healthy(api_url):
-            return process, api_url
-        if process.poll() is not None:
-            break
-        time.sleep(0.5)
-    process.kill()
-    raise RuntimeError(f"the Prefect server did not start within {timeout} s")
 
 
 @pytest.fixture(scope="session", autouse=True)
