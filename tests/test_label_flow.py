@@ -121,6 +121,17 @@ def test_rerun_labels_only_new_and_changed_files(labelled):
     assert files.set_index("path").loc[str(changed), "duration"] > 2 * 10
 
 
+@pytest.mark.slow
+def test_quick_start_labels_the_examples(tmp_path):
+    """The README's first command, on a fresh machine: no Prefect server, relative --out."""
+    done = run_module("flows.label", str(EXAMPLES / "ravdess"), "--out", "labels", cwd=tmp_path, ephemeral=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "4 ok, 0 failed, 0 already done" in done.stdout.strip().splitlines()[-1], done.stdout[-1000:]
+    files = pd.read_csv(tmp_path / "labels" / "files.csv")
+    assert len(files) == 4 and (files.status == "ok").all() and files.dominant_label.notna().all()
+    assert (tmp_path / "labels" / "summary.md").is_file() and (tmp_path / "labels" / "label_shares.png").is_file()
+
+
 def test_unknown_model_is_a_one_line_error(tmp_path):
     done = run_module("flows.label", str(EXAMPLES), "--model", "no-such-model", "--out", str(tmp_path / "o"))
     assert done.returncode == 2
