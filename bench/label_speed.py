@@ -48,45 +48,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale import Sampler  # noqa: E402  (bench/scale.py: peak RSS of a command's processes)
+from scale import Sampler  # noqa: E402  (bench/scale.py: peak RSS and CPU of a command's processes)
 
-
-class CpuSampler(Sampler):
-    """bench/scale.py's sampler, also keeping the last CPU seconds seen of each Dask worker process."""
-
-    def __init__(self, pid: int, interval: float = 0.5):
-        super().__init__(pid, interval)
-        self.worker_cpu: dict[int, float] = {}
-        self.prefect_cpu: dict[int, float] = {}
-        self.driver_cpu = 0.0
-
-    def _run(self) -> None:
-        try:
-            root = psutil.Process(self.pid)
-        except psutil.Error:
-            return
-        while not self._stop.is_set():
-            try:
-                self.driver = max(self.driver, root.memory_info().rss)
-                own = root.cpu_times()
-                self.driver_cpu = own.user + own.system
-                children = root.children(recursive=True)
-            except psutil.Error:
-                break
-            for child in children:
-                try:
-                    cmd = " ".join(child.cmdline())
-                    rss = child.memory_info().rss
-                    cpu = child.cpu_times()
-                except psutil.Error:
-                    continue
-                if "spawn_main" in cmd:
-                    self.workers[child.pid] = max(self.workers.get(child.pid, 0), rss)
-                    self.worker_cpu[child.pid] = cpu.user + cpu.system
-                elif "prefect" in cmd or "uvicorn" in cmd:
-                    self.prefect = max(self.prefect, rss)
-                    self.prefect_cpu[child.pid] = cpu.user + cpu.system
-            self._stop.wait(self.interval)
 
 CORPORA = REPO.parent / "shared" / "corpora"
 CACHE = Path.home() / ".cache" / "emovox-bench"
@@ -209,7 +172,7 @@ def profile_by_stage(stats: pstats.Stats, total: float) -> list[tuple[str, float
 # ------------------------------------------------------------------------------------------ flow
 
 
-def worker_peaks(sampler: CpuSampler) -> list[int]:
+def worker_peaks(sampler: Sampler) -> list[int]:
     """Peak RSS of the processes that did the labelling (spawned processes that used at least 1 CPU
     second; a short-lived helper process of a few MiB is sometimes seen too), highest first."""
     busy = [rss for pid, rss in sampler.workers.items() if sampler.worker_cpu.get(pid, 0.0) >= 1.0]
@@ -248,7 +211,7 @@ def flow_run(archive: Path, workers: int, scratch: Path) -> FlowResult:
     t0 = time.perf_counter()
     proc = subprocess.Popen(command, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)
-    sampler = CpuSampler(proc.pid).start()
+    sampler = Sampler(proc.pid).start()
     dask_at = last_progress = flow_at = None
     summary = None
     with open(log_path, "w") as log:

@@ -112,6 +112,7 @@ class Sampler:
     prefect: int = 0
     driver_cpu: float = 0.0  # CPU seconds (user + system) of the command's own process
     worker_cpu: dict[int, float] = field(default_factory=dict)  # per worker pid, its last sampled CPU seconds
+    prefect_cpu: dict[int, float] = field(default_factory=dict)  # per Prefect server pid, likewise
     max_load: float = 0.0
     _stop: threading.Event = field(default_factory=threading.Event)
 
@@ -146,6 +147,7 @@ class Sampler:
                     self.worker_cpu[child.pid] = times.user + times.system
                 elif "prefect" in cmd or "uvicorn" in cmd:
                     self.prefect = max(self.prefect, rss)
+                    self.prefect_cpu[child.pid] = times.user + times.system
             self._stop.wait(self.interval)
 
     def stop(self) -> None:
