@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import psutil
 from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parent.parent
