@@ -1,15 +1,104 @@
-"""Dask client for the flows: connect to a scheduler, or start a local cluster of processes."""
+"""Dask client for the flows: connect to a scheduler, or start a local cluster of processes.
+
+A command line that will need a local cluster starts it early (``early_local_cluster``), in a
+background thread, while Python and Prefect get going: starting worker processes (Python, numba,
+the kernels) takes 3-4 s, Prefect's start 3-15 s, and the two need not wait for each other.
+"""
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future
 
 import dask
 from distributed import Client, LocalCluster
 
 from emovox.errors import UsageError
+
+class _EarlyCluster:
+    """A local cluster started by a background thread, and the thread closing it once used."""
+
+    def __init__(self, n_workers: int):
+        self.started: Future = Future()
+        self.closer: threading.Thread | None = None
+        self.starter = threading.Thread(target=self._start, args=(n_workers,), name="emovox-dask-start", daemon=True)
+        self.starter.start()
+
+    def _start(self, n_workers: int) -> None:
+        try:
+            self.started.set_result(_start_local_cluster(n_workers))
+        except BaseException as error:  # noqa: BLE001 - raised by the dask_client call that uses it
+            self.started.set_exception(error)
+
+    def close_in_background(self) -> None:
+        self.closer = threading.Thread(target=self.started.result().close, name="emovox-dask-close", daemon=True)
+        self.closer.start()
+
+    def close(self) -> None:
+        self.starter.join()
+        if self.closer is not None:
+            self.closer.join()
+        elif self.started.exception() is None:
+            self.started.result().close()
+
+
+#: Local clusters being started ahead of use, by number of workers (see ``early_local_cluster``).
+_early: dict[int, _EarlyCluster] = {}
+
+
+def _n_workers(workers: int | None) -> int:
+    n_workers = workers or os.cpu_count() or 1
+    if n_workers < 1:
+        raise UsageError(f"--workers {workers}: need at least 1 worker")
+    return n_workers
+
+
+@contextlib.contextmanager
+def _patient_with_lost_workers() -> Iterator[None]:
+    # The cluster closes for good a nanny whose worker has not re-registered within Dask's
+    # "lost-worker-timeout" (15 s) of dying, and never starts another. On a busy machine a new worker
+    # process (importing numba, zarr, the kernels) can take longer than that, so a run whose workers
+    # were killed (a file that crashes a decoder, or exhausts memory) went on with fewer workers, or
+    # with none, waiting for ever. The nannies restart their workers themselves: never give up on them.
+    # (Dask reads the setting when a worker goes, so it must hold for the cluster's whole life.)
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "24h"}):
+        yield
+
+
+def _start_local_cluster(n_workers: int) -> LocalCluster:
+    return LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    )
+
+
+@contextlib.contextmanager
+def early_local_cluster(address: str | None, workers: int | None) -> Iterator[None]:
+    """Start, in a background thread, the local cluster a ``dask_client(None, workers)`` call in
+    this block will use, and close it on leaving the block. Nothing happens with ``address``.
+
+    The cluster lives for the block: ``dask_client`` borrows it, and when done with it starts
+    closing it in the background (so a flow's reports overlap the shutdown), which the end of the
+    block waits for. A failed start is raised by the ``dask_client`` call, as a direct start would be.
+    """
+    if address:
+        yield
+        return
+    n_workers = _n_workers(workers)
+    with _patient_with_lost_workers():
+        early = _early[n_workers] = _EarlyCluster(n_workers)
+        try:
+            yield
+        finally:
+            if _early.get(n_workers) is early:
+                del _early[n_workers]
+            early.close()
 
 
 @contextlib.contextmanager
@@ -18,8 +107,9 @@ def dask_client(address: str | None = None, workers: int | None = None) -> Itera
 
     With ``address`` (``tcp://host:8786``) it connects to that scheduler and leaves its workers
     alone; without it starts ``workers`` single-threaded worker processes (default: one per core)
-    and stops them afterwards. Kernels are single-threaded, so a process per core is the fastest
-    layout and isolates a crashing file's worker from the others.
+    and stops them afterwards (or uses the cluster ``early_local_cluster`` is starting). Kernels
+    are single-threaded, so a process per core is the fastest layout and isolates a crashing
+    file's worker from the others.
     """
     if address:
         try:
@@ -32,21 +122,13 @@ def dask_client(address: str | None = None, workers: int | None = None) -> Itera
         with client:
             yield client
         return
-    n_workers = workers or os.cpu_count() or 1
-    if n_workers < 1:
-        raise UsageError(f"--workers {workers}: need at least 1 worker")
-    # The cluster closes for good a nanny whose worker has not re-registered within Dask's
-    # "lost-worker-timeout" (15 s) of dying, and never starts another. On a busy machine a new worker
-    # process (importing numba, zarr, the kernels) can take longer than that, so a run whose workers
-    # were killed (a file that crashes a decoder, or exhausts memory) went on with fewer workers, or
-    # with none, waiting for ever. The nannies restart their workers themselves: never give up on them.
-    with dask.config.set({"distributed.deploy.lost-worker-timeout": "24h"}):
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-        with cluster, Client(cluster) as client:
+    n_workers = _n_workers(workers)
+    early = _early.pop(n_workers, None)
+    if early is not None:
+        with Client(early.started.result()) as client:
+            yield client
+        early.close_in_background()
+        return
+    with _patient_with_lost_workers():
+        with _start_local_cluster(n_workers) as cluster, Client(cluster) as client:
             yield client

@@ -41,7 +41,7 @@ from features_store.schema import DEFAULT_ROWS_PER_CHUNK
 from featuresets import FeatureSetConfig, make_extractor, resolve_feature_set
 from featuresets.encoded import feature_set_names
 from flows import _cli
-from flows._dask import dask_client
+from flows._dask import dask_client, early_local_cluster
 from flows._work import ChunkSummary, extract_chunk
 
 PROGRESS_EVERY_SECONDS = 5.0
@@ -313,12 +313,13 @@ def preflight(args) -> None:
 
 def main(args) -> int:
     preflight(args)
-    summary = ExtractSummary(**extract_flow(
-        corpus_dir=args.corpus_dir, store=args.store, format=args.format, feature_set=args.feature_set,
-        workers=args.workers, address=args.address, rows_per_chunk=args.rows_per_chunk,
-        block_seconds=args.block_seconds, encoder_path=args.encoder_path, encoder_layer=args.encoder_layer,
-        pooling=args.pooling, compute_type=args.compute_type,
-    ))
+    with early_local_cluster(args.address, args.workers):  # workers start while Prefect does
+        summary = ExtractSummary(**extract_flow(
+            corpus_dir=args.corpus_dir, store=args.store, format=args.format, feature_set=args.feature_set,
+            workers=args.workers, address=args.address, rows_per_chunk=args.rows_per_chunk,
+            block_seconds=args.block_seconds, encoder_path=args.encoder_path, encoder_layer=args.encoder_layer,
+            pooling=args.pooling, compute_type=args.compute_type,
+        ))
     print(summary.line())
     return _cli.EXIT_OK
 

@@ -7,7 +7,8 @@ VAD; silence is never labelled), and each segment is classified. Dask runs batch
 batch writes its own part files, so results appear as the run goes and an interrupted run resumes
 where it stopped. Files already labelled (same path, size and modification time) are skipped; a
 changed file is labelled again. At the end the parts are consolidated into files.{parquet,csv},
-segments.{parquet,csv}, summary.md, label_shares.png and per-file timelines.
+segments.{parquet,csv}, summary.md and label_shares.png. Workers draw the per-file timeline PNGs
+(the first ``--max-timelines`` files of the run, by path) as they label them.
 """
 from __future__ import annotations
 
@@ -24,11 +25,11 @@ from prefect.cache_policies import NO_CACHE
 import corpora
 from emovox.errors import UsageError
 from flows import _cli
-from flows._dask import dask_client
+from flows._dask import dask_client, early_local_cluster
 from labelling import SegmenterConfig
 from labelling.model_cache import model_and_extractor, resolve_model_dir
 from labelling.outputs import PARTS, consolidate, done_files, new_run_id
-from labelling.reports import archive_summary, timeline_png
+from labelling.reports import archive_summary
 from labelling.worker import BatchSummary, FileJob, failed_batch, file_job, label_batch
 
 PROGRESS_EVERY_SECONDS = 5.0
@@ -98,7 +99,8 @@ def plan_labelling(archive_dir: str, out_dir: str) -> tuple[list[FileJob], int]:
 @task(name="label-batches", cache_policy=NO_CACHE)
 def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segmenter: SegmenterConfig, *,
                 address: str | None, workers: int | None, block_seconds: float,
-                encoder_path: str | None = None) -> list[BatchSummary]:
+                encoder_path: str | None = None, timelines: frozenset[str] = frozenset()) -> list[BatchSummary]:
+    """Label the batches on Dask workers; the files in ``timelines`` also get their timeline PNG."""
     logger = get_run_logger()
     run = new_run_id()
     n_files = sum(len(b) for b in batches)
@@ -109,7 +111,7 @@ def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segm
         futures = client.map(
             label_batch, [out_dir] * len(batches), [run] * len(batches), range(len(batches)), batches,
             [model_dir] * len(batches), [segmenter] * len(batches), [block_seconds] * len(batches),
-            [encoder_path] * len(batches),
+            [encoder_path] * len(batches), [frozenset(j.path for j in b if j.path in timelines) for b in batches],
             key=[f"label-{run}-{i}" for i in range(len(batches))], retries=2,
         )
         batch_of = {future.key: i for i, future in enumerate(futures)}
@@ -121,7 +123,7 @@ def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segm
             except KilledWorker:
                 logger.warning("batch %d: its workers died; labelling its %d files one by one", i, len(batches[i]))
                 summary = _isolate_files(client, out_dir, run, i, batches[i], next_batch, model_dir, segmenter,
-                                         block_seconds, encoder_path)
+                                         block_seconds, encoder_path, timelines)
                 next_batch += len(batches[i])
                 summaries.append(summary)
             future.release()
@@ -136,7 +138,8 @@ def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segm
 
 
 def _isolate_files(client, out_dir: str, run: str, batch: int, jobs: list[FileJob], first_batch: int, model_dir: str,
-                   segmenter: SegmenterConfig, block_seconds: float, encoder_path: str | None) -> BatchSummary:
+                   segmenter: SegmenterConfig, block_seconds: float, encoder_path: str | None,
+                   timelines: frozenset[str]) -> BatchSummary:
     """Label each file of a batch whose every worker died as its own batch (numbered from ``first_batch``),
     one after the other; a file whose worker dies on every try (a crash in a decoder, memory exhausted)
     becomes an error row written here, by the driver. Without this, one such file fails the whole run
@@ -148,7 +151,7 @@ def _isolate_files(client, out_dir: str, run: str, batch: int, jobs: list[FileJo
     for k, job in enumerate(jobs):
         single = first_batch + k
         future = client.submit(label_batch, out_dir, run, single, [job], model_dir, segmenter, block_seconds,
-                               encoder_path, key=f"label-{run}-{single}", retries=2)
+                               encoder_path, timelines & {job.path}, key=f"label-{run}-{single}", retries=2)
         try:
             parts.append(future.result())
         except KilledWorker:
@@ -163,18 +166,11 @@ def _isolate_files(client, out_dir: str, run: str, batch: int, jobs: list[FileJo
 
 
 @task(name="report", cache_policy=NO_CACHE)
-def write_reports(out_dir: str, model_dir: str, max_timelines: int, encoder_path: str | None = None) -> None:
+def write_reports(out_dir: str, model_dir: str, encoder_path: str | None = None) -> None:
+    """Consolidate the part files and write the archive's summary table and label-shares PNG."""
     model, _ = model_and_extractor(model_dir, encoder_path)
-    labels = list(model.labels_)
-    files, segments = consolidate(out_dir)
-    archive_summary(files, labels, out_dir)
-    timelines = Path(out_dir) / "timelines"
-    timelines.mkdir(exist_ok=True)
-    by_path = dict(tuple(segments.groupby("path"))) if len(segments) else {}
-    for row in files[files.status == "ok"].head(max_timelines).itertuples():
-        name = Path(row.path).stem
-        timeline_png(by_path.get(row.path, segments.iloc[0:0]), labels, row.duration,
-                     f"{row.path}: {row.dominant_label or 'no speech'}", timelines / f"{name}.png")
+    files, _ = consolidate(out_dir)
+    archive_summary(files, list(model.labels_), out_dir)
 
 
 @flow(name="emovox-label", validate_parameters=True)
@@ -200,10 +196,12 @@ def label_flow(
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     segmenter = SegmenterConfig(segment_seconds=segment_seconds, overlap_seconds=overlap_seconds)
     jobs, n_done = plan_labelling(archive_dir, out_dir)
-    batches = plan_batches(jobs, files_per_batch, seconds_per_batch)
+    # Longest batches first: a long recording started last would keep one worker busy while the others idle.
+    batches = sorted(plan_batches(jobs, files_per_batch, seconds_per_batch), key=lambda b: -sum(j.size for j in b))
+    timelines = frozenset(sorted(job.path for job in jobs)[:max(max_timelines, 0)])
     summaries = run_batches(out_dir, batches, model_dir, segmenter, address=address, workers=workers,
-                            block_seconds=block_seconds, encoder_path=encoder_path) if batches else []
-    write_reports(out_dir, model_dir, max_timelines, encoder_path)
+                            block_seconds=block_seconds, encoder_path=encoder_path, timelines=timelines) if batches else []
+    write_reports(out_dir, model_dir, encoder_path)
     summary = LabelSummary(
         out=out_dir, n_files=len(jobs) + n_done, n_already_done=n_done,
         n_ok=sum(s.n_ok for s in summaries), n_failed=sum(s.n_failed for s in summaries),
@@ -232,7 +230,7 @@ def build_parser() -> _cli.ArgumentParser:
     parser.add_argument("--encoder-path", metavar="DIR",
                         help="models trained on whisper features: the CTranslate2 Whisper folder (default: "
                              "$EMOVOX_WHISPER_PATH, else the one recorded in the model, else ~/.cache/emovox/<its name>)")
-    parser.add_argument("--max-timelines", type=int, default=50, help="timeline PNGs to draw (first files by path)")
+    parser.add_argument("--max-timelines", type=int, default=50, help="timeline PNGs to draw per run (the first files labelled, by path)")
     _cli.add_common_options(parser)
     return parser
 
@@ -240,6 +238,8 @@ def build_parser() -> _cli.ArgumentParser:
 def main(args) -> int:
     for name in ("workers", "files_per_batch", "seconds_per_batch", "segment_seconds", "block_seconds"):
         _cli.check_positive("--" + name.replace("_", "-"), getattr(args, name))
+    if args.max_timelines < 0:
+        raise UsageError(f"--max-timelines {args.max_timelines}: must be 0 (none) or more")
     if not 0 <= args.overlap_seconds < args.segment_seconds:
         raise UsageError(f"--overlap-seconds {args.overlap_seconds}: must be at least 0 and less than --segment-seconds")
     corpora.check_root(args.archive_dir, "archive")
@@ -257,12 +257,13 @@ def main(args) -> int:
     except OSError as error:
         raise UsageError(f"--out {out}: cannot create the folder ({error.strerror or error}); "
                          "give a folder you can write to") from None
-    summary = LabelSummary(**label_flow(
-        archive_dir=args.archive_dir, out=args.out, model=args.model, workers=args.workers, address=args.address,
-        files_per_batch=args.files_per_batch, seconds_per_batch=args.seconds_per_batch,
-        segment_seconds=args.segment_seconds, overlap_seconds=args.overlap_seconds,
-        block_seconds=args.block_seconds, max_timelines=args.max_timelines, encoder_path=args.encoder_path,
-    ))
+    with early_local_cluster(args.address, args.workers):  # workers start while Prefect does
+        summary = LabelSummary(**label_flow(
+            archive_dir=args.archive_dir, out=args.out, model=args.model, workers=args.workers, address=args.address,
+            files_per_batch=args.files_per_batch, seconds_per_batch=args.seconds_per_batch,
+            segment_seconds=args.segment_seconds, overlap_seconds=args.overlap_seconds,
+            block_seconds=args.block_seconds, max_timelines=args.max_timelines, encoder_path=args.encoder_path,
+        ))
     print(summary.line())
     return _cli.EXIT_OK
 

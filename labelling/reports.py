@@ -78,7 +78,13 @@ class _Timeline:
         self.legend.set_visible(len(mids) > 0)
         self.title.set_text(title)
         self.probs.set_xlim(0, max(duration, 1e-3))
-        self.fig.savefig(out, dpi=110)
+        # zlib level 1: ~25 ms less per file than the default level 6, for ~10 % more bytes
+        self.fig.savefig(out, dpi=110, pil_kwargs={"compress_level": 1})
+
+
+def timeline_path(out_dir: str | os.PathLike, recording: str) -> Path:
+    """Where the timeline PNG of ``recording`` goes: ``OUT_DIR/timelines/<file name without suffix>.png``."""
+    return Path(out_dir) / "timelines" / f"{Path(recording).stem}.png"
 
 
 def label_shares(files: pd.DataFrame, labels: Sequence[str]) -> pd.Series:

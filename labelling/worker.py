@@ -6,8 +6,10 @@ and summarise. Memory per file is bounded by one segment's audio plus one vector
 """
 from __future__ import annotations
 
+import logging
 import os
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -145,9 +147,27 @@ def failed_batch(out_dir: str, run: str, batch: int, job: FileJob, reason: str, 
     return BatchSummary(batch, 0, 1, 0.0, 0.0, 0.0, ((job.path, reason),))
 
 
+def draw_timeline(out_dir: str, path: str, segments: pd.DataFrame, labels: list[str], fields: dict) -> None:
+    """The emotion timeline PNG of one labelled file (see ``labelling.reports``); a failure is logged, not raised:
+    a picture is never worth a file's labels."""
+    try:
+        from labelling.reports import timeline_path, timeline_png  # matplotlib: only where timelines are drawn
+
+        out = timeline_path(out_dir, path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        timeline_png(segments, labels, fields["duration"], f"{path}: {fields['dominant_label'] or 'no speech'}", out)
+    except Exception as error:  # noqa: BLE001 - the picture's boundary
+        logging.getLogger("emovox.label").warning("%s: no timeline PNG: %s: %s", path, type(error).__name__, error)
+
+
 def label_batch(out_dir: str, run: str, batch: int, jobs: list[FileJob], model_dir: str,
-                segmenter: SegmenterConfig, block_seconds: float, encoder_path: str | None = None) -> BatchSummary:
-    """Label every file of a batch and write the batch's part files; one bad file never stops the others."""
+                segmenter: SegmenterConfig, block_seconds: float, encoder_path: str | None = None,
+                timelines: Collection[str] = ()) -> BatchSummary:
+    """Label every file of a batch and write the batch's part files; one bad file never stops the others.
+
+    Files whose path is in ``timelines`` also get their timeline PNG, drawn here as each is labelled
+    (so the pictures are drawn in parallel, while other files are still being labelled).
+    """
     from labelling.model_cache import model_and_extractor
 
     relax_malloc_trimming()  # Dask's MALLOC_TRIM_THRESHOLD_ costs ~1.6x CPU here; see emovox/malloc.py
@@ -174,6 +194,8 @@ def label_batch(out_dir: str, run: str, batch: int, jobs: list[FileJob], model_d
             continue
         audio += fields["duration"]
         speech += fields["speech_duration"]
+        if job.path in timelines:
+            draw_timeline(out_dir, job.path, segments, labels, fields)
         file_rows.append({**base, "status": "ok", "error": "", **fields})
         segments.insert(0, "run", run)
         segments.insert(0, "path", job.path)

@@ -463,6 +463,36 @@ def test_unexpected_exception_costs_only_its_file(model_copy, tmp_path, monkeypa
                                   check_exact=True)
 
 
+
+def test_timelines_are_drawn_by_the_worker_and_a_failing_one_costs_no_labels(model_copy, tmp_path, monkeypatch, caplog):
+    """In-process: the files named in ``timelines`` get their PNG as they are labelled; a picture that
+    cannot be drawn is a logged warning, and the file's labels are written all the same."""
+    import labelling.reports as reports
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for i, name in enumerate(("a.wav", "b.wav")):
+        sf.write(archive / name, np.concatenate([np.zeros(4000, np.float32), speechlike(1.5, seed=i)]), SR, subtype="PCM_16")
+    jobs = [file_job(str(archive / name)) for name in ("a.wav", "b.wav")]
+    out = tmp_path / "out"
+    label_batch(str(out), "run", 0, jobs, str(model_copy), SegmenterConfig(), 30.0, timelines={jobs[0].path})
+    assert sorted(p.name for p in (out / "timelines").iterdir()) == ["a.png"]
+    assert (out / "timelines" / "a.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(reports, "timeline_png", broken)
+    out2 = tmp_path / "out2"
+    summary = label_batch(str(out2), "run", 0, jobs, str(model_copy), SegmenterConfig(), 30.0,
+                          timelines={j.path for j in jobs})
+    assert (summary.n_ok, summary.n_failed) == (2, 0)
+    files, _ = consolidate(out2)
+    assert list(files.status) == ["ok", "ok"]
+    assert not list((out2 / "timelines").glob("*.png"))
+    assert "b.wav: no timeline PNG: OSError: disk full" in caplog.text
+
+
 # ----------------------------------------------------------------------- 4. hostile files in an archive
 
 

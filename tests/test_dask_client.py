@@ -1,0 +1,42 @@
+"""The flows' Dask client: a local cluster started early, in the background, is the one used."""
+from __future__ import annotations
+
+import pytest
+from distributed import Status
+
+from flows import _dask
+from flows._dask import dask_client, early_local_cluster
+
+
+def test_early_cluster_is_used_and_closed():
+    with early_local_cluster(None, 1):
+        early = _dask._early[1]
+        with dask_client(None, 1) as client:
+            assert client.submit(sum, [1, 2]).result() == 3
+            cluster = early.started.result()
+            assert client.scheduler.address == cluster.scheduler_address
+        assert 1 not in _dask._early, "a cluster is lent once"
+    assert cluster.status == Status.closed
+
+
+def test_unused_early_cluster_is_closed():
+    with early_local_cluster(None, 1):
+        early = _dask._early[1]
+    assert early.started.result().status == Status.closed and not _dask._early
+
+
+def test_failed_early_start_is_raised_where_the_cluster_is_needed(monkeypatch):
+    def fails(n_workers):
+        raise OSError("cannot start worker processes")
+
+    monkeypatch.setattr(_dask, "_start_local_cluster", fails)
+    with early_local_cluster(None, 2):
+        with pytest.raises(OSError, match="cannot start worker processes"):
+            with dask_client(None, 2):
+                pass
+    assert not _dask._early
+
+
+def test_scheduler_address_starts_nothing_early():
+    with early_local_cluster("tcp://127.0.0.1:1", None):
+        assert not _dask._early
