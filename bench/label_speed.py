@@ -1,7 +1,7 @@
 """Throughput of the label flow on an archive of long recordings, with 1 and 2 Dask workers.
 
     python bench/label_speed.py [--files 50] [--minutes 5 20] [--workers 1 2] [--format wav|flac] [--profile]
-                                [--server]
+                                [--server] [--repeats 1]
 
 The archive: ``--files`` recordings of ``--minutes MIN MAX`` minutes each (uniform, seeded), made by
 concatenating EMO-DB and RAVDESS utterances (../shared/corpora) in random order with pauses of
@@ -21,6 +21,8 @@ does) and of the driver. Load averages are printed: other jobs on the machine sk
 Targets: >= 500x real time per core end to end; 2 workers >= 1.7x one worker. ``--server`` runs
 both against one Prefect server started by the benchmark (an operator's setup: a nightly deployment
 talks to its server) instead of each command starting Prefect's temporary one (~10-20 s each).
+``--repeats N`` runs each worker count N times, interleaved (1w, 2w, 1w, 2w, ...) so they see the same
+machine load, and reports the run of median wall time of each (every wall time is listed too).
 ``--profile`` adds a cProfile of the anchor grouped by stage.
 """
 from __future__ import annotations
@@ -266,6 +268,7 @@ def main() -> None:
     parser.add_argument("--anchor-files", type=int, default=3, help="recordings labelled in-process (default 3)")
     parser.add_argument("--profile", action="store_true", help="profile the anchor by stage")
     parser.add_argument("--keep", action="store_true", help="keep the outputs and logs (path printed)")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per worker count, interleaved; medians reported")
     parser.add_argument("--server", action="store_true",
                         help="run the flows against one Prefect server started here (as a nightly deployment "
                              "does), not each run's temporary server; also used when PREFECT_API_URL is set")
@@ -289,13 +292,15 @@ def main() -> None:
         audio, cpu, wall, stats = anchor(anchor_files, args.profile)
         print(f"anchor: {len(anchor_files)} files, {audio:.0f} s of audio in {cpu:.2f} CPU s ({wall:.2f} wall s)",
               flush=True)
-        results = []
-        for n in args.workers:
-            result = flow_run(archive, n, scratch)
-            results.append(result)
-            print(f"flow {n}w: {result.audio:.0f} s of audio in {result.wall:.1f} s wall "
-                  f"({result.audio / result.wall:.0f}x real time); worker peaks "
-                  f"{', '.join(mib(p) for p in result.worker_peaks)} MiB", flush=True)
+        runs: dict[int, list[FlowResult]] = {n: [] for n in args.workers}
+        for _ in range(max(args.repeats, 1)):
+            for n in args.workers:
+                result = flow_run(archive, n, scratch)
+                runs[n].append(result)
+                print(f"flow {n}w: {result.audio:.0f} s of audio in {result.wall:.1f} s wall "
+                      f"({result.audio / result.wall:.0f}x real time); worker peaks "
+                      f"{', '.join(mib(p) for p in result.worker_peaks)} MiB", flush=True)
+        results = [sorted(runs[n], key=lambda r: r.wall)[(len(runs[n]) - 1) // 2] for n in args.workers]
     finally:
         if server is not None:
             server.terminate()
@@ -327,6 +332,10 @@ def main() -> None:
               f"| {speed / r.workers:.0f} | {phase:.0f} | {worker_rate} | {r.audio / r.cpu:.0f} | {peaks} "
               f"| {mib(r.driver_peak)} | {r.load[0]:.2f} / {r.load[1]:.2f} |")
     print()
+    if args.repeats > 1:
+        print(f"runs of median wall time shown; every wall time (s): "
+              + "; ".join(f"{n}w " + ", ".join(f"{r.wall:.1f}" for r in runs[n]) for n in args.workers))
+        print()
     print("per core = x real time / workers; the anchor and the CPU-second columns do not depend on what else "
           "runs on the machine, the wall-time columns do (see the load).")
     print()
