@@ -10,7 +10,7 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 
 import dask
@@ -21,17 +21,26 @@ from emovox.errors import UsageError
 class _EarlyCluster:
     """A local cluster started by a background thread, and the thread closing it once used."""
 
-    def __init__(self, n_workers: int):
+    def __init__(self, n_workers: int, warm_up: Callable[[], object] | None):
         self.started: Future = Future()
         self.closer: threading.Thread | None = None
-        self.starter = threading.Thread(target=self._start, args=(n_workers,), name="emovox-dask-start", daemon=True)
+        self.starter = threading.Thread(target=self._start, args=(n_workers, warm_up), name="emovox-dask-start",
+                                        daemon=True)
         self.starter.start()
 
-    def _start(self, n_workers: int) -> None:
+    def _start(self, n_workers: int, warm_up: Callable[[], object] | None) -> None:
         try:
-            self.started.set_result(_start_local_cluster(n_workers))
+            cluster = _start_local_cluster(n_workers)
         except BaseException as error:  # noqa: BLE001 - raised by the dask_client call that uses it
             self.started.set_exception(error)
+            return
+        if warm_up is not None:
+            try:
+                with Client(cluster, set_as_default=False) as client:
+                    client.run(warm_up)
+            except Exception as error:  # noqa: BLE001 - the tasks meet the same problem and report it properly
+                logging.getLogger("emovox").debug("warming up the Dask workers failed: %s", error)
+        self.started.set_result(cluster)
 
     def close_in_background(self) -> None:
         self.closer = threading.Thread(target=self.started.result().close, name="emovox-dask-close", daemon=True)
@@ -79,9 +88,12 @@ def _start_local_cluster(n_workers: int) -> LocalCluster:
 
 
 @contextlib.contextmanager
-def early_local_cluster(address: str | None, workers: int | None) -> Iterator[None]:
+def early_local_cluster(address: str | None, workers: int | None,
+                        warm_up: Callable[[], object] | None = None) -> Iterator[None]:
     """Start, in a background thread, the local cluster a ``dask_client(None, workers)`` call in
     this block will use, and close it on leaving the block. Nothing happens with ``address``.
+    ``warm_up`` (picklable) then runs on every worker, before the cluster is handed over: the
+    imports, model loading and kernel-cache loading that the first task would otherwise do.
 
     The cluster lives for the block: ``dask_client`` borrows it, and when done with it starts
     closing it in the background (so a flow's reports overlap the shutdown), which the end of the
@@ -92,7 +104,7 @@ def early_local_cluster(address: str | None, workers: int | None) -> Iterator[No
         return
     n_workers = _n_workers(workers)
     with _patient_with_lost_workers():
-        early = _early[n_workers] = _EarlyCluster(n_workers)
+        early = _early[n_workers] = _EarlyCluster(n_workers, warm_up)
         try:
             yield
         finally:

@@ -12,6 +12,7 @@ segments.{parquet,csv}, summary.md and label_shares.png. Workers draw the per-fi
 """
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import time
@@ -30,7 +31,7 @@ from labelling import SegmenterConfig
 from labelling.model_cache import model_and_extractor, resolve_model_dir
 from labelling.outputs import PARTS, consolidate, done_files, new_run_id
 from labelling.reports import archive_summary
-from labelling.worker import BatchSummary, FileJob, failed_batch, file_job, label_batch
+from labelling.worker import BatchSummary, FileJob, failed_batch, file_job, label_batch, warm_up
 
 PROGRESS_EVERY_SECONDS = 5.0
 
@@ -243,7 +244,8 @@ def main(args) -> int:
     if not 0 <= args.overlap_seconds < args.segment_seconds:
         raise UsageError(f"--overlap-seconds {args.overlap_seconds}: must be at least 0 and less than --segment-seconds")
     corpora.check_root(args.archive_dir, "archive")
-    model_and_extractor(resolve_model_dir(args.model), args.encoder_path)
+    model_dir = resolve_model_dir(args.model)
+    model_and_extractor(model_dir, args.encoder_path)
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"--out {out}: is a file; give a folder")
@@ -257,7 +259,8 @@ def main(args) -> int:
     except OSError as error:
         raise UsageError(f"--out {out}: cannot create the folder ({error.strerror or error}); "
                          "give a folder you can write to") from None
-    with early_local_cluster(args.address, args.workers):  # workers start while Prefect does
+    # Workers start, load the model and the kernels while Prefect starts.
+    with early_local_cluster(args.address, args.workers, functools.partial(warm_up, model_dir, args.encoder_path)):
         summary = LabelSummary(**label_flow(
             archive_dir=args.archive_dir, out=args.out, model=args.model, workers=args.workers, address=args.address,
             files_per_batch=args.files_per_batch, seconds_per_batch=args.seconds_per_batch,

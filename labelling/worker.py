@@ -210,6 +210,19 @@ def label_batch(out_dir: str, run: str, batch: int, jobs: list[FileJob], model_d
                         time.process_time() - started, tuple(failures))
 
 
+def warm_up(model_dir: str, encoder_path: str | None = None) -> None:
+    """Load the model and the kernels (Numba caches) in this process, as the first batch would:
+    run on freshly started workers while the driver is still starting (see ``flows._dask``)."""
+    from labelling.model_cache import model_and_extractor
+
+    model, extractor = model_and_extractor(model_dir, encoder_path)
+    noise = np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)
+    config = SegmenterConfig()
+    for segment in segment_stream(iter([noise]), config):
+        extractor.extract([segment.samples])
+    extractor.extract([noise])
+
+
 def file_job(path: str) -> FileJob:
     """The identity of ``path`` now (size and mtime; zeros if it cannot be stat'ed: the decoder will say why)."""
     try:

@@ -1,6 +1,10 @@
 """The flows' Dask client: a local cluster started early, in the background, is the one used."""
 from __future__ import annotations
 
+import functools
+import os
+from pathlib import Path
+
 import pytest
 from distributed import Status
 
@@ -40,3 +44,22 @@ def test_failed_early_start_is_raised_where_the_cluster_is_needed(monkeypatch):
 def test_scheduler_address_starts_nothing_early():
     with early_local_cluster("tcp://127.0.0.1:1", None):
         assert not _dask._early
+
+
+def _mark_process(folder: Path) -> None:
+    (folder / str(os.getpid())).touch()
+
+
+def _fail() -> None:
+    raise RuntimeError("no model here")
+
+
+def test_warm_up_runs_on_every_worker_before_the_first_task_and_its_failure_is_not_fatal(tmp_path):
+    with early_local_cluster(None, 2, functools.partial(_mark_process, tmp_path)):
+        with dask_client(None, 2) as client:
+            assert len(list(tmp_path.iterdir())) == 2  # before any task: the warm-up is part of the start
+            worker_pids = set(client.run(os.getpid).values())
+        assert {int(p.name) for p in tmp_path.iterdir()} == worker_pids
+    with early_local_cluster(None, 1, _fail):
+        with dask_client(None, 1) as client:
+            assert client.submit(sum, [1, 2]).result() == 3
