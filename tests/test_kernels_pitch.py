@@ -4,7 +4,10 @@ import numpy as np
 import pytest
 
 from kernels import frame_signal
-from kernels.pitch import pitch_utterance_stats, signal_from_frames, yin, yin_margin
+from kernels.pitch import (
+    _choose_troughs, _frame_lag_sums, _segment_lag_products, pitch_utterance_stats, signal_from_frames, yin,
+    yin_margin,
+)
 from tests.conftest import shared_corpus
 
 SR = 16000
@@ -73,9 +76,9 @@ def test_decimation_1_is_librosas_yin(librosa):
 
 def test_decimated_yin_matches_librosa_on_voiced_frames(librosa):
     # Voiced = librosa's CMND <= 0.15 (our decimation-1 voicing probability >= 0.85).
-    # Measured on 134 EMO-DB utterances: decimation 2 puts 99.6 % of these frames within 1 % of
-    # librosa (median 1.5 cents, 0.2 % octave errors), decimation 4 99.1 % (0.7 % octave errors).
-    # On these 9 utterances we require >= 98.5 % / 97 % and a median under 5 cents.
+    # Measured on 134 EMO-DB utterances (every 4th file): decimation 2 puts 99.6 % of these frames
+    # within 1 % of librosa (median 1.2 cents, 0.2 % octave errors), decimation 4 98.9 % (0.9 %
+    # octave errors). On these 9 utterances we require >= 98.5 % / 97 % and a median under 5 cents.
     within = {2: [], 4: []}
     for path in speech_files():
         y = load(path)
@@ -177,6 +180,98 @@ def test_refine_min_prob_skips_only_low_probability_frames():
     for a, b in zip(full, gated):
         np.testing.assert_array_equal(a[high], b[high])
     assert not gated[3][~high].any()  # no nacf where the full-rate step was skipped
+
+
+@pytest.mark.parametrize("decimation, hop", [(4, 100), (2, 100), (1, 100)])
+def test_yin_with_another_hop_gives_the_same_frames(decimation, hop):
+    # hop 100 at decimation 4 and 2 leaves coarse segments of 25 and 50 samples (not multiples
+    # of 4: the products' one-by-one path); a frame at the same place must come out as with hop
+    # 160, up to the rounding of its autocorrelation (other segment boundaries).
+    y, _ = glide(16000, seed=6)
+    y = y + (0.02 * np.random.default_rng(3).standard_normal(len(y))).astype(np.float32)
+    signal = np.pad(y, FRAME // 2 + yin_margin(decimation)).astype(np.float32)
+    ref = yin(signal, FRAME, HOP, float(SR), FMIN, FMAX, THRESHOLD, decimation, 0.0)
+    other = yin(signal, FRAME, hop, float(SR), FMIN, FMAX, THRESHOLD, decimation, 0.0)
+    step_ref, step_other = 5, 8  # frames every 800 samples
+    n = min(len(ref[0]) // step_ref, len(other[0]) // step_other)
+    assert n > 10
+    for a, b in zip(ref, other):
+        np.testing.assert_allclose(b[::step_other][:n], a[::step_ref][:n], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("hop, length, n_lags",
+                         [(40, 256, 68), (25, 256, 68), (13, 100, 99), (80, 512, 135), (7, 20, 19)])
+def test_segment_lag_products_give_each_frames_autocorrelation(hop, length, n_lags):
+    # The autocorrelation of a frame starting on a segment boundary, zero-extended, from the
+    # segments' shared lag products (float32 products, float64 sums).
+    rng = np.random.default_rng(hop)
+    n_frames = 9
+    n_acf = (n_lags + 3) // 4 * 4
+    n_seg = n_frames + length // hop + 1
+    n_col = n_seg + (hop + n_acf) // hop + 1
+    x = rng.standard_normal(n_col * hop).astype(np.float32)
+    xt = np.ascontiguousarray(x.reshape(n_col, hop).T)
+    whole = np.empty((n_acf, n_seg), np.float32)
+    part = np.empty((n_acf, n_seg), np.float32)
+    _segment_lag_products(xt, n_seg, length, whole, part)
+    got = np.empty(n_frames)
+    for tau in range(n_lags):
+        _frame_lag_sums(whole, part, hop, length, tau, n_frames, got)
+        frames = [x[g * hop : g * hop + length].astype(np.float64) for g in range(n_frames)]
+        want = [f[: length - tau] @ f[tau:] for f in frames]
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-5 * length)
+
+
+def reference_trough(yv, threshold, decimation):
+    """The trough rule of kernels.pitch for one frame, written plainly: (index, value)."""
+    n = len(yv)
+    troughs = [i for i in range(n) if (i == 0 and yv[0] < yv[1]) or (i == n - 1 and yv[i] < yv[i - 1])
+               or (0 < i < n - 1 and yv[i] < yv[i - 1] and yv[i] <= yv[i + 1])]
+
+    def value(i):
+        if decimation == 1 or i in (0, n - 1):
+            return yv[i]
+        a = yv[i + 1] + yv[i - 1] - 2 * yv[i]
+        b = (yv[i + 1] - yv[i - 1]) / 2
+        return yv[i] - b * b / (2 * a) if abs(b) < abs(a) else yv[i]
+
+    for i in troughs:
+        if value(i) < threshold:
+            return i, value(i)
+    if decimation == 1:
+        best = int(np.argmin(yv))
+        return best, yv[best]
+    if not troughs:
+        best = 0 if yv[0] <= yv[-1] else n - 1
+        return best, yv[best]
+    best = min(troughs, key=lambda i: (value(i), i))
+    if decimation == 4:
+        for i in troughs:
+            if i < best and value(i) <= value(best) + 0.05:
+                return i, value(i)
+    return best, value(best)
+
+
+@pytest.mark.parametrize("decimation", [1, 2, 4])
+def test_choose_troughs_follows_the_rule(decimation):
+    rng = np.random.default_rng(decimation)
+    n_y, n_frames = 40, 400
+    lags = np.arange(n_y)
+    curves = [np.abs(1 - rng.uniform(0.3, 0.95) * np.cos(2 * np.pi * lags / rng.uniform(5, 30)) + rng.normal(0, s, n_y))
+              for s in rng.uniform(0.0, 0.3, n_frames - 4)]
+    curves += [np.linspace(1, 0.5, n_y), np.linspace(0.5, 1, n_y), np.full(n_y, 0.7), np.round(curves[0], 1)]
+    yv = np.ascontiguousarray(np.array(curves).T)
+    vertex = np.empty_like(yv)
+    first, best = np.empty(n_frames, np.int64), np.empty(n_frames, np.int64)
+    low = np.empty(n_frames)
+    _choose_troughs(yv, n_frames, THRESHOLD, decimation, vertex, first, best, low)
+    for g in range(n_frames):
+        if first[g] < n_y:
+            got = first[g], vertex[first[g], g]
+        else:
+            got = best[g], yv[best[g], g] if decimation == 1 or low[g] == np.inf else vertex[best[g], g]
+        want = reference_trough(yv[:, g], THRESHOLD, decimation)
+        assert got[0] == want[0] and np.isclose(got[1], want[1], rtol=1e-12), (g, got, want)
 
 
 def test_signal_from_frames_inverts_framing():
