@@ -17,7 +17,6 @@ into K contiguous groups: RAVDESS with K=6 gives the standard folds, actors 4k-3
 """
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -190,6 +189,3 @@ def main(args) -> int:
     )
     return _cli.EXIT_OK
 
-
-if __name__ == "__main__":
-    sys.exit(_cli.run(main, build_parser()))

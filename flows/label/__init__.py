@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -270,6 +269,3 @@ def main(args) -> int:
     print(summary.line())
     return _cli.EXIT_OK
 
-
-if __name__ == "__main__":
-    sys.exit(_cli.run(main, build_parser()))
