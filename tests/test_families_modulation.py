@@ -170,3 +170,22 @@ def test_config_round_trip_and_parameter_validation():
         _extractor(("msf",), msf={"mel_bands_per_band": 0})
     with pytest.raises(UsageError, match="cwt"):
         _extractor(("cwt",), cwt={"fmax_hz": 8000.0})
+
+
+def test_fourier_params_differences_kernel_is_the_voiced_differences_chain():
+    # Stage 2 (``harmonic_differences``) = voiced_differences of the levels, then of those over
+    # pairs of voiced frames, value for value.
+    from kernels.fourier_params import harmonic_differences, voiced_differences
+
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 2, 3, 40, 301):
+        values = rng.standard_normal((n, 13)).astype(np.float32)
+        values[:, 0] = rng.random(n).astype(np.float32)  # voicing
+        values[: n // 3, 0] = 0.6  # at the threshold: voiced
+        voiced = values[:, 0].astype(np.float64) >= 0.6
+        d1 = voiced_differences(np.ascontiguousarray(values[:, 1:]), voiced)
+        voiced2 = voiced.copy()
+        voiced2[1:] &= voiced[:-1]
+        voiced2[:1] = False
+        expected = np.concatenate([d1, voiced_differences(d1, voiced2)], axis=1)
+        np.testing.assert_array_equal(harmonic_differences(values, 0.6), expected)

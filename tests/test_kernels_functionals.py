@@ -120,9 +120,9 @@ def _assert_matches_reference(lld):
     assert np.max(excess) <= 0, np.unravel_index(np.argmax(excess), excess.shape)
 
 
-# Around the sorting network's powers of two, and enough columns for several blocks of columns with a
-# partial last one.
-@pytest.mark.parametrize("n_frames", [2, 5, 31, 32, 33, 64, 65, 190, 257, 2049])
+# Around the sorting network's tiles (16 rows) and powers of two of tiles, and enough columns for
+# several blocks of columns (16 each) with a partial last one.
+@pytest.mark.parametrize("n_frames", [2, 5, 15, 16, 17, 31, 32, 33, 48, 64, 65, 190, 257, 2049])
 def test_many_columns_match_reference(n_frames):
     rng = np.random.default_rng(1000 + n_frames)
     n_lld = 70
@@ -141,7 +141,7 @@ def test_columns_are_independent_of_block_position():
     rng = np.random.default_rng(3)
     lld = rng.standard_normal((123, 100)).astype(np.float32)
     whole = kernels.functionals(lld)
-    for j in (0, 31, 32, 33, 63, 64, 99):
+    for j in (0, 15, 16, 17, 31, 32, 33, 63, 64, 99):
         np.testing.assert_array_equal(kernels.functionals(np.ascontiguousarray(lld[:, j:j + 1]))[0], whole[j])
 
 

@@ -10,6 +10,7 @@ from kernels.wavelets import (
     DB4_DEC_LO,
     dwt_periodization,
     dwt_subband_features,
+    dwt_subband_features_hop,
     morlet_filterbank,
     morlet_scales,
     quadrature_mirror,
@@ -126,6 +127,23 @@ def test_dwt_subband_features_silence_noise_and_impulse():
     # White noise: D1 (4-8 kHz) holds half the energy, each coarser band half the previous.
     mean_db = noise[:, :6].mean(axis=0)
     np.testing.assert_allclose(np.diff(mean_db[1:]), 10 * np.log10(2), atol=0.6)
+
+
+def test_dwt_subband_features_hop_reads_the_frames_of_a_signal():
+    # Overlapping frames read in place (as the dwt family does) = the same frames as rows.
+    signal = _frames(1, 3000, seed=5)[0]
+    window = hann_window(384)
+    hop = 160
+    n_frames = 1 + (len(signal) - 384) // hop
+    frames = frame_signal(signal, 384, hop)
+    assert frames.shape[0] == n_frames
+    np.testing.assert_array_equal(
+        dwt_subband_features_hop(signal, hop, n_frames, window, 5, DB4_DEC_LO, DB4_DEC_HI, 1e-10),
+        dwt_subband_features(np.ascontiguousarray(frames), window, 5, DB4_DEC_LO, DB4_DEC_HI, 1e-10),
+    )
+    assert dwt_subband_features_hop(signal, hop, 0, window, 5, DB4_DEC_LO, DB4_DEC_HI, 1e-10).shape == (0, 12)
+    with pytest.raises(ValueError):
+        dwt_subband_features_hop(signal, hop, n_frames + 1, window, 5, DB4_DEC_LO, DB4_DEC_HI, 1e-10)
 
 
 def test_dwt_rejects_bad_shapes():

@@ -17,8 +17,8 @@ from featuresets.families.base import Family
 from kernels.fourier_params import (
     autocorrelation_pitch_t,
     autocorrelation_pitch_plan,
+    harmonic_differences,
     harmonic_levels,
-    voiced_differences,
 )
 from kernels.framing import hann_window
 from kernels.mel import filterbank_db_t
@@ -31,7 +31,7 @@ from kernels.modulation import (
 from kernels.wavelets import (
     DB4_DEC_HI,
     DB4_DEC_LO,
-    dwt_subband_features,
+    dwt_subband_features_hop,
     morlet_filterbank,
     morlet_scales,
 )
@@ -178,9 +178,11 @@ class DiscreteWavelet(Family):
         return [f"dwt_logenergy_{b}" for b in self._bands] + [f"dwt_entropy_{b}" for b in self._bands]
 
     def frame_values(self, ctx):
-        # a contiguous copy of the frames (cheaper than the transform reading the strided view)
-        return dwt_subband_features(
-            np.ascontiguousarray(ctx.frames(self.params.frame_length)), self.window, self.params.level,
+        # frames read in place from the block's signal (a copy of the strided frame view cost
+        # ~0.15 us per frame more)
+        length = self.params.frame_length
+        return dwt_subband_features_hop(
+            ctx.signal(length), self.config.hop_length, ctx.n_frames, self.window, self.params.level,
             DB4_DEC_LO, DB4_DEC_HI, float(self.params.floor),
         )
 
@@ -293,15 +295,8 @@ class FourierParameters(Family):
         return np.concatenate([voicing[:, None], levels], axis=1)
 
     def sequence_values(self, seq):
-        values = seq.lld(self.name)
-        voiced = values[:, 0].astype(np.float64) >= self.params.voicing_threshold
-        levels = np.ascontiguousarray(values[:, 1:])
-        d1 = voiced_differences(levels, voiced)
-        voiced2 = voiced.copy()
-        voiced2[1:] &= voiced[:-1]
-        voiced2[0] = False
-        d2 = voiced_differences(d1, voiced2)
-        return np.concatenate([d1, d2], axis=1), None
+        # = voiced_differences of the levels, then of those over pairs of voiced frames
+        return harmonic_differences(seq.lld(self.name), float(self.params.voicing_threshold)), None
 
 
 FAMILY_CLASSES = (ModulationSpectralFeatures, DiscreteWavelet, ContinuousWavelet, FourierParameters)
