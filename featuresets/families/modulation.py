@@ -25,8 +25,7 @@ from kernels.mel import filterbank_db_t
 from kernels.modulation import (
     MSF_MEASURES,
     modulation_band_edges,
-    modulation_energies,
-    modulation_spectral_measures,
+    modulation_spectral_vector,
 )
 from kernels.wavelets import (
     DB4_DEC_HI,
@@ -127,13 +126,13 @@ class ModulationSpectralFeatures(Family):
         return np.sqrt(total)
 
     def sequence_values(self, seq):
-        envelopes = self.envelopes(seq.lld("logmel"))
-        energies = modulation_energies(
-            envelopes, self.frame_rate_hz, self.params.window_frames, self.params.hop_frames, self.band_edges_hz
+        # modulation_energies, its dB values and modulation_spectral_measures in one kernel call
+        # (numpy's SIMD exp keeps the envelopes here: Numba's scalar exp cost twice as much)
+        p = self.params
+        return None, modulation_spectral_vector(
+            self.envelopes(seq.lld("logmel")), self.frame_rate_hz, p.window_frames, p.hop_frames,
+            self.band_edges_hz, float(p.floor),
         )
-        energy_db = 10.0 * np.log10(np.maximum(energies, self.params.floor))
-        measures = modulation_spectral_measures(energies, self.params.floor)
-        return None, np.concatenate([energy_db.reshape(-1), measures.reshape(-1)]).astype(np.float32)
 
 
 class DiscreteWavelet(Family):
