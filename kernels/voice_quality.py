@@ -27,14 +27,19 @@ import numpy as np
 
 @numba.njit(cache=True, nogil=True)
 def _peak_in(x, sign, lo, hi):
-    """Index of the largest sign*x[i] for lo <= i < hi (first one on ties)."""
+    """Index of the largest sign*x[i] for lo <= i < hi (first one on ties); sign is +1 or -1."""
     best = lo
-    value = sign * x[lo]
-    for i in range(lo + 1, hi):
-        v = sign * x[i]
-        if v > value:
-            value = v
-            best = i
+    value = x[lo]  # compared in x's own dtype: negating is exact, so this is the signed comparison
+    if sign > 0.0:
+        for i in range(lo + 1, hi):
+            if x[i] > value:
+                value = x[i]
+                best = i
+    else:
+        for i in range(lo + 1, hi):
+            if x[i] < value:
+                value = x[i]
+                best = i
     return best
 
 
@@ -73,13 +78,17 @@ def _cycle_peaks_into(frame, period, search_tolerance, pos, amp):
     hi = min(int(np.ceil(n / 2.0 + half)), n - 1)
     if hi <= lo:
         return 0, 0
-    big = frame[lo]
-    small = frame[lo]
+    big = small = frame[lo]  # one pass: the extremes and where they first occur
+    i_big = i_small = lo
     for i in range(lo + 1, hi):
-        big = max(big, frame[i])
-        small = min(small, frame[i])
+        if frame[i] > big:
+            big = frame[i]
+            i_big = i
+        if frame[i] < small:
+            small = frame[i]
+            i_small = i
     sign = 1.0 if big >= -small else -1.0
-    anchor = _peak_in(frame, sign, lo, hi)
+    anchor = i_big if sign > 0.0 else i_small
     max_peaks = (_max_peaks(n, period, search_tolerance) - 1) // 2
     # backwards into the first half (stored from the middle of the buffer downwards)
     mid = max_peaks
@@ -177,13 +186,21 @@ def jitter_shimmer(signal, frame_length, hop_length, offset, period, voiced, sea
     jitter : (n_frames,) float32, dimensionless (mean |dP| / mean P)
     shimmer : (n_frames,) float32, dimensionless (mean |dA| / mean A)
     """
+    jitter = np.zeros(period.shape[0], dtype=np.float32)
+    shimmer = np.zeros(period.shape[0], dtype=np.float32)
+    _jitter_shimmer_into(signal, frame_length, hop_length, offset, period, voiced, search_tolerance, jitter, shimmer)
+    return jitter, shimmer
+
+
+@numba.njit(cache=True, nogil=True)
+def _jitter_shimmer_into(signal, frame_length, hop_length, offset, period, voiced, search_tolerance,
+                         jitter, shimmer):
+    """``jitter_shimmer`` writing the voiced frames' values into ``jitter`` / ``shimmer`` (the others untouched)."""
     n_frames = period.shape[0]
     if voiced.shape[0] != n_frames:
         raise ValueError("period and voiced must have the same length")
     if n_frames > 0 and offset + (n_frames - 1) * hop_length + frame_length > signal.shape[0]:
         raise ValueError("the signal is shorter than the frames")
-    jitter = np.zeros(n_frames, dtype=np.float32)
-    shimmer = np.zeros(n_frames, dtype=np.float32)
     capacity = 0
     for t in range(n_frames):
         if voiced[t] and period[t] >= 2.0:
@@ -199,7 +216,43 @@ def jitter_shimmer(signal, frame_length, hop_length, offset, period, voiced, sea
         j, s = jitter_shimmer_from_peaks(pos[first:stop], amp[first:stop])
         jitter[t] = j
         shimmer[t] = s
-    return jitter, shimmer
+
+
+@numba.njit(cache=True, nogil=True)
+def voice_quality_frames(signal, frame_length, hop_length, offset, f0, prob, voicing_threshold, period, nacf,
+                         search_tolerance, min_db, max_db):
+    """Jitter, shimmer and HNR of every frame in one pass: ``jitter_shimmer`` and ``hnr_db`` on
+    the voiced frames (``prob >= voicing_threshold`` and ``f0 > 0``), 0 elsewhere.
+
+    Parameters
+    ----------
+    signal, frame_length, hop_length, offset : as ``jitter_shimmer``
+    f0 : (n_frames,) float32, Hz (``kernels.pitch.yin``)
+    prob : (n_frames,) float32, voicing probability
+    voicing_threshold : float32 (compared in float32, as numpy compares ``prob >= threshold``)
+    period : (n_frames,) float32, samples; nacf : (n_frames,) float32, in [-1, 1]
+    search_tolerance : float in (0, 0.5); min_db, max_db : float, the HNR clipping range (dB)
+
+    Returns
+    -------
+    values : (n_frames, 3) float32, columns jitter, shimmer (dimensionless), HNR (dB)
+    """
+    n_frames = period.shape[0]
+    if f0.shape[0] != n_frames or prob.shape[0] != n_frames or nacf.shape[0] != n_frames:
+        raise ValueError("f0, prob, period and nacf must have the same length")
+    voiced = np.empty(n_frames, dtype=np.bool_)
+    for t in range(n_frames):
+        voiced[t] = prob[t] >= voicing_threshold and f0[t] > 0
+    out = np.zeros((n_frames, 3), dtype=np.float32)
+    _jitter_shimmer_into(signal, frame_length, hop_length, offset, period, voiced, search_tolerance,
+                         out[:, 0], out[:, 1])
+    r_lo = 1.0 / (1.0 + 10.0 ** (-min_db / 10.0))  # as hnr_db
+    r_hi = 1.0 / (1.0 + 10.0 ** (-max_db / 10.0))
+    for t in range(n_frames):
+        if voiced[t]:
+            r = min(max(np.float64(nacf[t]), r_lo), r_hi)
+            out[t, 2] = 10.0 * np.log10(r / (1.0 - r))
+    return out
 
 
 @numba.njit(cache=True, nogil=True)

@@ -20,7 +20,14 @@ from kernels.teager import (
     teo_cb_tables,
     teo_frame_stats,
 )
-from kernels.voice_quality import cycle_peaks, hnr_db, jitter_shimmer, jitter_shimmer_from_peaks, voiced_mean_std
+from kernels.voice_quality import (
+    cycle_peaks,
+    hnr_db,
+    jitter_shimmer,
+    jitter_shimmer_from_peaks,
+    voice_quality_frames,
+    voiced_mean_std,
+)
 
 scipy_linalg = pytest.importorskip("scipy.linalg")
 scipy_signal = pytest.importorskip("scipy.signal")
@@ -156,6 +163,22 @@ def test_jitter_shimmer_unvoiced_frames_are_zero():
     assert (jitter[voiced] > 0).all() and (shimmer[voiced] >= 0).all()
 
 
+def test_voice_quality_frames_is_jitter_shimmer_and_hnr_on_voiced_frames():
+    rng = np.random.default_rng(8)
+    y = glottal_train(140.0, jitter=0.02, shimmer=0.05, seed=5) + 0.01 * rng.standard_normal(SR).astype(np.float32)
+    margin = yin_margin(4)
+    signal = np.pad(y, FRAME // 2 + margin).astype(np.float32)
+    f0, prob, period, nacf = yin(signal, FRAME, HOP, float(SR), 60.0, 500.0, 0.1, 4, 0.0)
+    prob[::7] = 0.3  # some unvoiced frames
+    voiced = (prob >= 0.5) & (f0 > 0)
+    values = voice_quality_frames(signal, FRAME, HOP, margin, f0, prob, np.float32(0.5), period, nacf, 0.2, -30.0, 60.0)
+    jitter, shimmer = jitter_shimmer(signal, FRAME, HOP, margin, period, voiced, 0.2)
+    hnr = hnr_db(nacf, -30.0, 60.0)
+    hnr[~voiced] = 0.0
+    assert values.dtype == np.float32 and voiced.sum() > 50 and (~voiced).sum() > 10
+    np.testing.assert_array_equal(values, np.stack([jitter, shimmer, hnr], axis=1))
+
+
 def test_hnr_db_values_and_clipping():
     nacf = np.array([1.0, 0.9999999, 0.999, 0.9, 0.5, 0.0, -0.4], np.float32)
     expected = [60.0, 60.0, 10 * np.log10(0.999 / 0.001), 10 * np.log10(9), 0.0, -30.0, -30.0]
@@ -228,6 +251,10 @@ def test_lpcc_is_the_cepstrum_of_the_all_pole_model():
     assert rows.dtype == np.float32
     np.testing.assert_allclose(rows[0], lpc_to_cepstrum(a, 13), rtol=1e-6, atol=1e-7)
     assert not rows[1].any()
+    # many frames (SIMD across frames): the per-frame recursion's values, rounded to float32
+    many = np.stack([levinson_durbin(random_autocorrelation(rng, 13), 12)[0] for _ in range(37)])
+    expected = np.stack([lpc_to_cepstrum(row, 14) for row in many]).astype(np.float32)
+    np.testing.assert_array_equal(lpcc_from_lpc(many, 14), expected)
 
 
 def test_lpc_silence_and_singular_input():
@@ -268,6 +295,19 @@ def test_lpc_from_power_t_and_with_basis_are_lpc_from_power():
     assert not batch[30:33].any()  # silence
     # all frames at once, each frame's result depends only on its spectrum
     np.testing.assert_array_equal(lpc_from_power_t(transpose_frames(power[7:]), basis, 12), batch[7:])
+
+
+@pytest.mark.parametrize("n_fft", [424, 500, 1024])
+def test_lpc_from_power_t_other_fft_sizes(n_fft):
+    # folded sums for n_fft a multiple of 8 (424, 1024), the dense sum otherwise (500)
+    from kernels.lpc import lpc_basis, lpc_from_power_t
+    from kernels.stft import transpose_frames
+
+    rng = np.random.default_rng(n_fft)
+    x = scipy_signal.lfilter([1.0], [1.0, -1.6, 0.9], rng.standard_normal(8000)).astype(np.float32)
+    power = kernels.power_spectrum(kernels.frame_signal(x, 400, 160), kernels.hann_window(400), n_fft)
+    batch = lpc_from_power_t(transpose_frames(power), lpc_basis(n_fft, 12, 0.97), 12)
+    np.testing.assert_allclose(batch, lpc_from_power(power, n_fft, 12, 0.97), rtol=0, atol=1e-9)
 
 
 # ------------------------------------------------------------------ Teager energy

@@ -18,7 +18,7 @@ from featuresets.families.base import Family, NoParams
 from kernels.lpc import lpc_basis, lpc_from_power_t, lpcc_from_lpc
 from kernels.pitch import pitch_utterance_stats, yin, yin_margin
 from kernels.teager import CRITICAL_BAND_EDGES_HZ, teo_cb_auto_env_hop, teo_cb_tables
-from kernels.voice_quality import hnr_db, jitter_shimmer, voiced_mean_std
+from kernels.voice_quality import voice_quality_frames, voiced_mean_std
 
 #: Reference of the semitone scale (A0, as eGeMAPS): ``12 log2(f0 / 27.5 Hz)``.
 SEMITONE_REFERENCE_HZ = 27.5
@@ -169,15 +169,12 @@ class VoiceQuality(Family):
         return [f"{name}_voiced_{stat}" for name in self.frame_lld_names() for stat in ("mean", "std")]
 
     def frame_values(self, ctx):
-        pp = self.pitch_params
+        pp, vq = self.pitch_params, self.params
         f0, prob, period, nacf = _yin_block(ctx, pp)
-        voiced = (prob >= pp.voicing_threshold) & (f0 > 0)
-        signal = ctx.signal(_pitch_context(pp))
-        jitter, shimmer = jitter_shimmer(signal, pp.frame_length, self.config.hop_length, yin_margin(pp.decimation),
-                                         period, voiced, self.params.search_tolerance)
-        hnr = hnr_db(nacf, self.params.hnr_min_db, self.params.hnr_max_db)
-        hnr[~voiced] = 0.0
-        return np.stack([jitter, shimmer, hnr], axis=1)
+        # voiced: prob >= threshold (in float32, as Pitch's numpy comparison) and f0 > 0
+        return voice_quality_frames(ctx.signal(_pitch_context(pp)), pp.frame_length, self.config.hop_length,
+                                    yin_margin(pp.decimation), f0, prob, np.float32(pp.voicing_threshold), period,
+                                    nacf, vq.search_tolerance, vq.hnr_min_db, vq.hnr_max_db)
 
     def sequence_values(self, seq):
         pitch = seq.lld("pitch")
