@@ -215,12 +215,11 @@ def warm_up(model_dir: str, encoder_path: str | None = None) -> None:
     run on freshly started workers while the driver is still starting (see ``flows._dask``)."""
     from labelling.model_cache import model_and_extractor
 
-    model, extractor = model_and_extractor(model_dir, encoder_path)
-    noise = np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)
-    config = SegmenterConfig()
-    for segment in segment_stream(iter([noise]), config):
-        extractor.extract([segment.samples])
-    extractor.extract([noise])
+    _, extractor = model_and_extractor(model_dir, encoder_path)
+    noise = np.random.default_rng(0).normal(0, 0.1, 16000).astype(np.float32)  # 1 s at 16 kHz
+    for _ in segment_stream([noise], SegmenterConfig()):  # the VAD's kernels
+        pass
+    extractor.extract([noise])  # the feature kernels
 
 
 def file_job(path: str) -> FileJob:
