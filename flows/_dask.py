@@ -84,6 +84,7 @@ def _start_local_cluster(n_workers: int) -> LocalCluster:
         processes=True,
         dashboard_address=None,
         silence_logs=logging.ERROR,
+        preload=["flows._dask_worker"],
     )
 
 

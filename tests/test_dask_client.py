@@ -63,3 +63,20 @@ def test_warm_up_runs_on_every_worker_before_the_first_task_and_its_failure_is_n
     with early_local_cluster(None, 1, _fail):
         with dask_client(None, 1) as client:
             assert client.submit(sum, [1, 2]).result() == 3
+
+
+def _worker_logger_keeps(message: str) -> bool:
+    import logging
+
+    logger = logging.getLogger("distributed.worker")
+    record = logger.makeRecord(logger.name, logging.ERROR, __file__, 0, message, None, None)
+    return bool(logger.filter(record))
+
+
+def test_local_workers_drop_only_the_heartbeat_failure_of_a_closing_cluster():
+    """A run that went well must not end with a worker's heartbeat traceback on the terminal."""
+    with dask_client(None, 1) as client:
+        kept = client.run(_worker_logger_keeps, "Failed to communicate with scheduler during heartbeat.")
+        assert list(kept.values()) == [False]
+        kept = client.run(_worker_logger_keeps, "Worker stream died during communication")
+        assert list(kept.values()) == [True], "other worker errors still reach the log"
