@@ -6,7 +6,6 @@ UA and WA) is unchanged; only the confidence is calibrated.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 PROBA_FLOOR = 1e-12
 
@@ -29,6 +28,8 @@ def fit_temperature(scores: np.ndarray, y: np.ndarray) -> float:
     def nll(log_t: float) -> float:
         p = softmax(scores / np.exp(log_t))
         return float(-np.mean(np.log(np.clip(p[np.arange(len(y)), y], PROBA_FLOOR, 1.0))))
+
+    from scipy.optimize import minimize_scalar  # here: training only; labelling workers never load it
 
     result = minimize_scalar(nll, bounds=(np.log(0.01), np.log(100.0)), method="bounded", options={"xatol": 1e-4})
     return float(np.exp(result.x))

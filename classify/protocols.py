@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.model_selection import StratifiedKFold
 
 from classify.errors import DataError, UsageError
 
@@ -112,6 +111,8 @@ def kfold_folds(y: np.ndarray, k: int, seed: int, groups: np.ndarray | None = No
     if smallest < k:
         raise DataError(f"--protocol kfold:{k}: the smallest class has only {smallest} rows; choose K <= {smallest}")
     groups = np.full(len(y), "", dtype=object) if groups is None else np.asarray(groups, dtype=object)
+    from sklearn.model_selection import StratifiedKFold  # here: ~0.7 s to import, and labelling never splits
+
     splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
     folds = []
     for i, (_, test) in enumerate(splitter.split(np.zeros(len(y)), y)):
@@ -180,6 +181,8 @@ def inner_splits(y: np.ndarray, groups: np.ndarray | None, n_splits: int, seed: 
     n = min(n_splits, smallest)
     if n < 2:
         return []  # too little data for inner cross-validation: callers fall back to defaults
+    from sklearn.model_selection import StratifiedKFold
+
     splitter = StratifiedKFold(n_splits=n, shuffle=True, random_state=seed)
     return [(tr, va) for tr, va in splitter.split(np.zeros(len(y)), y)]
 

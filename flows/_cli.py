@@ -6,6 +6,7 @@ and exit status 2; the traceback is shown only with ``--debug``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -62,16 +63,22 @@ def _quiet_prefect_errors() -> None:
         logging.getLogger(service).setLevel(logging.ERROR)
 
 
-def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv``, call ``main(args)`` and turn expected failures into one-line errors."""
-    args = parser.parse_args(argv)
-    if not args.debug:
-        import prefect.logging.configuration  # noqa: F401  (configures Prefect's handlers first)
+def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentParser, argv: Sequence[str] | None = None,
+        before_prefect: Callable[[argparse.Namespace], contextlib.AbstractContextManager] | None = None) -> int:
+    """Parse ``argv``, call ``main(args)`` and turn expected failures into one-line errors.
 
-        prefect.logging.configuration.setup_logging()
-        _quiet_prefect_errors()
+    ``before_prefect(args)``, a context manager, is entered before Prefect is imported and
+    ``main`` runs inside it (the label command starts its Dask workers there).
+    """
+    args = parser.parse_args(argv)
     try:
-        return main(args)
+        with before_prefect(args) if before_prefect else contextlib.nullcontext():
+            if not args.debug:
+                import prefect.logging.configuration  # noqa: F401  (configures Prefect's handlers first)
+
+                prefect.logging.configuration.setup_logging()
+                _quiet_prefect_errors()
+            return main(args)
     except EmovoxError as error:
         if args.debug:
             raise

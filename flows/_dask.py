@@ -83,6 +83,9 @@ def _start_local_cluster(n_workers: int) -> LocalCluster:
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        # No dashboard, but the scheduler still serves its health and metrics routes, by default on
+        # port 8787, warning on the terminal when another cluster has it: any free port will do.
+        scheduler_kwargs={"dashboard_address": ":0"},
         silence_logs=logging.ERROR,
         preload=["flows._dask_worker"],
     )

@@ -62,10 +62,9 @@ def main(args) -> int:
         )
     common = {"workers": args.workers, "address": args.address}
     if args.flow == "label":
-        from flows.label import label_flow as target
-        from labelling.model_cache import resolve_model_dir
-
+        from flows.label.flow import label_flow as target
         from labelling.model_cache import model_and_extractor
+        from labelling.model_dir import resolve_model_dir
 
         model_and_extractor(resolve_model_dir(args.model), args.encoder_path)  # a broken model fails here, not at 02:00
         parameters = {"archive_dir": args.archive_dir, "out": args.out, "model": args.model,

@@ -1,4 +1,6 @@
-"""Labelling archives of recordings: speech segmentation, per-segment and per-file results, reports."""
-from labelling.segmenter import Segment, SegmenterConfig, StreamingSegmenter, segment_stream
+"""Labelling archives of recordings: speech segmentation (``segmenter``), the work of a Dask worker
+(``worker``), per-file and per-segment results (``outputs``), reports (``reports``).
 
-__all__ = ["Segment", "SegmenterConfig", "StreamingSegmenter", "segment_stream"]
+Imports nothing itself: the label command imports ``labelling.model_dir`` before it starts its
+workers, and that must not wait for numba and the kernels.
+"""

@@ -8,28 +8,12 @@ from classify import load_model
 from emovox.errors import UsageError
 from featuresets import FeatureExtractor, FeatureSetConfig, make_extractor
 from featuresets.encoded import encoder_families, with_encoder_path
-
-#: Models shipped inside the project, by name.
-SHIPPED_MODELS_DIR = Path(__file__).resolve().parent / "models"
+from labelling.model_dir import SHIPPED_MODELS_DIR, resolve_model_dir  # noqa: F401  (re-exported)
 
 _loaded: dict[tuple[str, str | None], tuple[object, FeatureExtractor]] = {}
 
 #: Where a model trained on whisper features finds its encoder when --encoder-path is not given.
 ENCODER_PATH_ENV = "EMOVOX_WHISPER_PATH"
-
-
-def resolve_model_dir(model: str) -> str:
-    """The directory of ``model``: a shipped model's name (``default``) or a path written by flows.train."""
-    shipped = SHIPPED_MODELS_DIR / model
-    if os.sep not in model and "/" not in model and (shipped / "config.json").is_file():
-        return str(shipped)
-    if Path(model).is_dir():
-        return str(Path(model).resolve())
-    names = sorted(p.name for p in SHIPPED_MODELS_DIR.iterdir() if (p / "config.json").is_file()) if SHIPPED_MODELS_DIR.is_dir() else []
-    raise UsageError(
-        f"--model {model}: no such model; use a shipped model ({', '.join(names) or 'none installed'}) "
-        "or a folder written by flows.train"
-    )
 
 
 def encoder_path_for(model_dir: str, config: FeatureSetConfig, encoder_path: str | None) -> str:

@@ -80,3 +80,21 @@ def test_local_workers_drop_only_the_heartbeat_failure_of_a_closing_cluster():
         assert list(kept.values()) == [False]
         kept = client.run(_worker_logger_keeps, "Worker stream died during communication")
         assert list(kept.values()) == [True], "other worker errors still reach the log"
+
+
+def test_local_cluster_says_nothing_when_port_8787_is_taken():
+    """Another Dask cluster on the machine (the usual one owns 8787) is no reason to warn the user."""
+    import socket
+    import warnings
+
+    with socket.socket() as other_cluster:
+        try:
+            other_cluster.bind(("", 8787))
+            other_cluster.listen()
+        except OSError:
+            pass  # taken already: the same situation
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with dask_client(None, 1) as client:
+                assert client.submit(sum, [1, 2]).result() == 3
+    assert not [w for w in caught if "8787" in str(w.message)], [str(w.message) for w in caught]

@@ -285,13 +285,12 @@ def run_sync(launch, command: tuple[str, ...], cwd: Path) -> SimpleNamespace:
 
 def label_cli(*argv: str) -> SimpleNamespace:
     """``python -m flows.label ARGV`` in this process (its entry point, ``_cli.run``): exit code and output."""
-    from flows import _cli
-    from flows.label import build_parser, main
+    from flows.label.command import run
 
     stdout, stderr = io.StringIO(), io.StringIO()
     with redirect_stdout(stdout), redirect_stderr(stderr):
         try:
-            code = _cli.run(main, build_parser(), list(argv))
+            code = run(list(argv))
         except SystemExit as exit_:  # argparse
             code = exit_.code
     return SimpleNamespace(returncode=code, stdout=stdout.getvalue(), stderr=stderr.getvalue())

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labelling import SegmenterConfig, segment_stream
+from labelling.segmenter import SegmenterConfig, segment_stream
 
 SR = 16000
 

@@ -9,8 +9,6 @@ import warnings
 
 import numpy as np
 from scipy.special import expit
-from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from sklearn.neural_network import MLPClassifier
 
 from classify.calibration import softmax
 from classify.estimators.base import Estimator, class_weights, expand
@@ -42,6 +40,8 @@ class LDA(Estimator):
         self.class_weight = class_weight
 
     def _fit(self, X, y, groups, *, feature_names):
+        from sklearn.discriminant_analysis import LinearDiscriminantAnalysis  # here: a loaded model needs numpy only
+
         k = len(self.present_)
         priors = np.full(k, 1.0 / k) if self.class_weight == "balanced" else None
         lda = LinearDiscriminantAnalysis(solver=self.solver, shrinkage=None if self.solver == "svd" else self.shrinkage,
@@ -80,6 +80,8 @@ class MLP(Estimator):
         self.seed = seed
 
     def _fit(self, X, y, groups, *, feature_names):
+        from sklearn.neural_network import MLPClassifier  # here: a loaded model needs numpy only
+
         mlp = MLPClassifier(hidden_layer_sizes=tuple(self.hidden_layer_sizes), activation=self.activation,
                             alpha=self.alpha, learning_rate_init=self.learning_rate_init,
                             batch_size=min(self.batch_size, len(y)), max_iter=self.max_iter, random_state=self.seed)

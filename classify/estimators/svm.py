@@ -26,7 +26,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from sklearn.svm import SVC
 
 from classify.calibration import softmax
 from classify.estimators.base import Estimator, SearchMixin, expand, grid, temperature_from
@@ -174,7 +173,9 @@ class SVM(SearchMixin, Estimator):
         self.temperature_ = temperature_from(oof, y_oof) if oof is not None else 1.0
         self.model_ = _FittedSVC.from_sklearn(self._sk_fit(X, y, best), self.kernel)
 
-    def _sk_fit(self, X, y, params) -> SVC:
+    def _sk_fit(self, X, y, params) -> "SVC":
+        from sklearn.svm import SVC  # here: a loaded model predicts with numpy alone (labelling workers)
+
         svc = SVC(kernel=self.kernel, C=params["C"], gamma=params.get("gamma", 1.0) / X.shape[1],
                   cache_size=self.cache_size, class_weight="balanced" if self.class_weight == "balanced" else None)
         with warnings.catch_warnings():

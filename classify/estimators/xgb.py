@@ -9,7 +9,6 @@ early-stopped booster is kept, cut at its best iteration.
 from __future__ import annotations
 
 import numpy as np
-import xgboost as xgb
 
 from classify.estimators.base import Estimator, class_weights, expand
 from classify.protocols import validation_split
@@ -51,6 +50,8 @@ class XGBoost(Estimator):
         }
 
     def _fit(self, X, y, groups, *, feature_names) -> None:
+        import xgboost as xgb  # in the methods: ~0.3 s to import, and only xgboost models need it
+
         codes = np.searchsorted(self.present_, y)  # xgboost needs labels 0..k-1 of the classes present
         k = len(self.present_)
         weights = class_weights(codes, k, self.class_weight)
@@ -73,6 +74,8 @@ class XGBoost(Estimator):
             self.booster_ = booster[:best]
 
     def predict_proba(self, X) -> np.ndarray:
+        import xgboost as xgb
+
         proba = self.booster_.predict(xgb.DMatrix(np.asarray(X, dtype=np.float64)))
         return expand(proba.reshape(len(X), -1).astype(np.float64), self.present_, self.n_classes_)
 
@@ -86,6 +89,8 @@ class XGBoost(Estimator):
         return {}
 
     def _restore(self, arrays, state, directory, prefix):
+        import xgboost as xgb
+
         self.booster_ = xgb.Booster()
         self.booster_.load_model(str(directory / f"{prefix}xgboost.ubj"))
         self.booster_.set_param({"nthread": self.n_jobs})

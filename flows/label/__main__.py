@@ -1,13 +1,11 @@
-"""``python -m flows.label``: the command line of ``flows.label``.
+"""``python -m flows.label``: see ``flows.label.command``.
 
 A package's ``__main__`` rather than a script, because Dask's local worker processes (started
-with "spawn") import a script's main module again, here the flow with Prefect and everything it
-imports, ~3 s per worker; they skip a package's ``__main__``, and start in ~0.4 s.
+with "spawn") import a script's main module again; they skip a package's ``__main__``.
 """
 import sys
 
-from flows import _cli
-from flows.label import build_parser, main
+from flows.label.command import run
 
 if __name__ == "__main__":
-    sys.exit(_cli.run(main, build_parser()))
+    sys.exit(run())
