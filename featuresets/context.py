@@ -19,7 +19,7 @@ import numpy as np
 
 import kernels
 from kernels.mel import filterbank_db_t
-from kernels.stft import transpose_frames
+from kernels.stft import framed_power_spectrum, transpose_frames
 from kernels.time_features import LOG_ENERGY_FLOOR, frame_time_statistics
 
 if TYPE_CHECKING:
@@ -109,7 +109,11 @@ class FrameContext:
         """``(n_frames, n_fft // 2 + 1)`` power spectrum of the Hann-windowed analysis frames."""
         cache = self._cache
         if "power" not in cache:
-            cache["power"] = kernels.power_spectrum(self.frames(), self.setup.window, self.config.n_fft)
+            length = self.config.frame_length
+            # = kernels.power_spectrum(self.frames(), ...), reading the contiguous signal instead
+            cache["power"] = framed_power_spectrum(
+                self.signal(length), length, self.config.hop_length, self.setup.window, self.config.n_fft
+            )
         return cache["power"]
 
     def time_statistics(self) -> np.ndarray:

@@ -1,12 +1,14 @@
-"""Short-time power spectrum of pre-cut frames, and the frames-along-the-last-axis layout (with its
-weighted sums) of the ``*_t`` kernels that compute all frames at once."""
+"""Short-time power spectrum (of pre-cut frames, or of the frames it cuts from a signal), and the
+frames-along-the-last-axis layout (with its weighted sums) of the ``*_t`` kernels that compute
+all frames at once."""
 
 import numba
 import numpy as np
+from rocket_fft import lowlevel
 
-# Frames transformed per FFT call: bounds the float64 scratch buffer
-# (_BLOCK_FRAMES * n_fft * 8 bytes, 128 KiB for n_fft=512) and the complex spectra (the same again),
-# so they stay in cache (and are not fresh pages) however long the input block is.
+# Frames transformed per FFT call: bounds the float64 scratch buffers (windowed frames and their
+# spectra, _BLOCK_FRAMES * n_fft * 8 bytes each, 128 KiB for n_fft=512), so they stay in cache
+# (and are not fresh pages) however long the input block is.
 _BLOCK_FRAMES = 32
 
 
@@ -37,29 +39,96 @@ def power_spectrum(frames, window, n_fft):
     """
     n_frames = frames.shape[0]
     frame_length = frames.shape[1]
+    _check_lengths(frame_length, window, n_fft)
+    power = np.empty((n_frames, n_fft // 2 + 1), dtype=np.float32)
+    win = window.astype(np.float64)
+    buf, spectra = _scratch(n_frames, n_fft)
+    for start in range(0, n_frames, buf.shape[0]):
+        nb = min(buf.shape[0], n_frames - start)
+        for j in range(nb):
+            _windowed(frames[start + j], win, buf[j])
+        _block_power(buf[:nb], spectra[:nb], power[start : start + nb])
+    return power
+
+
+@numba.njit(cache=True, nogil=True)
+def framed_power_spectrum(signal, frame_length, hop_length, window, n_fft):
+    """``power_spectrum(frame_signal(signal, frame_length, hop_length), window, n_fft)``, cutting
+    the frames itself: the same values, bit for bit, but a contiguous signal is read with vector
+    loads (a strided frames view is not).
+
+    Parameters
+    ----------
+    signal : (n_samples,) float32; frame ``t`` is ``signal[t * hop_length : t * hop_length +
+        frame_length]``, ``1 + (n_samples - frame_length) // hop_length`` frames (0 if the signal
+        is shorter than a frame)
+    frame_length : int, 0 < frame_length <= n_fft
+    hop_length : int > 0, samples between frame starts
+    window : (frame_length,) float32
+    n_fft : int >= frame_length
+
+    Returns
+    -------
+    power : (n_frames, n_fft // 2 + 1) float32, as ``power_spectrum``.
+    """
+    _check_lengths(frame_length, window, n_fft)
+    if hop_length <= 0:
+        raise ValueError("hop_length must be > 0")
+    n_frames = max(0, 1 + (signal.shape[0] - frame_length) // hop_length)
+    power = np.empty((n_frames, n_fft // 2 + 1), dtype=np.float32)
+    win = window.astype(np.float64)
+    buf, spectra = _scratch(n_frames, n_fft)
+    for start in range(0, n_frames, buf.shape[0]):
+        nb = min(buf.shape[0], n_frames - start)
+        for j in range(nb):
+            first = (start + j) * hop_length
+            _windowed(signal[first : first + frame_length], win, buf[j])
+        _block_power(buf[:nb], spectra[:nb], power[start : start + nb])
+    return power
+
+
+@numba.njit(cache=True, nogil=True)
+def _check_lengths(frame_length, window, n_fft):
     if window.shape[0] != frame_length:
         raise ValueError("window length must equal frame_length")
     if frame_length > n_fft:
         raise ValueError("frame_length must be <= n_fft")
+
+
+@numba.njit(cache=True, nogil=True)
+def _scratch(n_frames, n_fft):
+    """Windowed-frame buffer (zero beyond the frame: only the first frame_length columns are ever
+    written) and spectrum buffer, ``(block, n_fft)`` float64 each."""
+    block = max(1, min(_BLOCK_FRAMES, n_frames))
+    return np.zeros((block, n_fft), dtype=np.float64), np.empty((block, n_fft), dtype=np.float64)
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _windowed(frame, win, out):
+    """``out[:len(frame)] = frame * win`` in float64 (exact)."""
+    for i in range(frame.shape[0]):
+        out[i] = frame[i] * win[i]
+
+
+@numba.njit(cache=True, nogil=True, error_model="numpy")
+def _block_power(buf, spectra, power):
+    """``power[j] = |rfft(buf[j])|**2`` rounded to float32, for every row ``j``.
+
+    ``spectra`` (the same shape as ``buf``) receives pocketfft's halfcomplex ("fftpack") real
+    spectra, ``r0, r1, i1, r2, i2, ...`` (plus ``r[n/2]`` for an even length): the same float64
+    values as ``np.fft.rfft``, without allocating a complex array per call.
+    """
+    n_fft = buf.shape[1]
     n_bins = n_fft // 2 + 1
-    power = np.empty((n_frames, n_bins), dtype=np.float32)
-    if n_frames == 0:
-        return power
-    block = min(_BLOCK_FRAMES, n_frames)
-    # Columns frame_length..n_fft-1 are written once (zeros) and never touched again.
-    buf = np.zeros((block, n_fft), dtype=np.float64)
-    win = window.astype(np.float64)
-    for start in range(0, n_frames, block):
-        nb = min(block, n_frames - start)
-        for j in range(nb):
-            for i in range(frame_length):
-                buf[j, i] = frames[start + j, i] * win[i]
-        spec = np.fft.rfft(buf[:nb])
-        for j in range(nb):
-            for k in range(n_bins):
-                c = spec[j, k]
-                power[start + j, k] = c.real * c.real + c.imag * c.imag
-    return power
+    lowlevel.r2r_fftpack(buf, spectra, np.array([1]), True, True, 1.0, 1)
+    for j in range(buf.shape[0]):
+        hc = spectra[j]
+        p = power[j]
+        p[0] = hc[0] * hc[0]
+        for k in range(1, (n_fft + 1) // 2):
+            p[k] = hc[2 * k - 1] * hc[2 * k - 1] + hc[2 * k] * hc[2 * k]
+        if n_fft % 2 == 0:
+            p[n_bins - 1] = hc[n_fft - 1] * hc[n_fft - 1]
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -1,9 +1,12 @@
-"""power_spectrum vs librosa.stft and numpy.fft."""
+"""power_spectrum vs librosa.stft, numpy.fft and its former formulation; framed_power_spectrum vs
+power_spectrum."""
 
+import numba
 import numpy as np
 import pytest
 
 import kernels
+from kernels.stft import framed_power_spectrum
 from tests.test_kernels_pipeline import HOP_LENGTH, N_FFT, WIN_LENGTH, centered_frames, signal  # noqa: F401
 
 librosa = pytest.importorskip("librosa")
@@ -71,6 +74,66 @@ def test_power_spectrum_edge_cases():
         kernels.power_spectrum(np.zeros((2, 600), np.float32), kernels.hann_window(600), 512)
     with pytest.raises(ValueError):
         kernels.power_spectrum(np.zeros((2, 400), np.float32), kernels.hann_window(300), 512)
+
+
+@numba.njit(cache=True)
+def _former_power_spectrum(frames, window, n_fft):
+    # The kernel before it wrote pocketfft's halfcomplex spectra into a reused buffer:
+    # np.fft.rfft (rocket-fft) of the float64 windowed frames, |c|**2 per complex bin.
+    buf = np.zeros((frames.shape[0], n_fft))
+    for j in range(frames.shape[0]):
+        for i in range(frames.shape[1]):
+            buf[j, i] = frames[j, i] * np.float64(window[i])
+    spec = np.fft.rfft(buf)
+    power = np.empty(spec.shape, dtype=np.float32)
+    for j in range(spec.shape[0]):
+        for k in range(spec.shape[1]):
+            c = spec[j, k]
+            power[j, k] = c.real * c.real + c.imag * c.imag
+    return power
+
+
+@pytest.mark.parametrize(
+    "n_samples, frame_length, hop_length, n_fft",
+    [
+        (16000, 400, 160, 512),  # the default configuration; 98 frames = 3 blocks + 2
+        (5000, 300, 160, 301),  # odd n_fft: no Nyquist bin
+        (3000, 256, 100, 256),  # no zero-padding
+        (2000, 120, 200, 128),  # hop > frame: gaps between frames
+        (400, 400, 160, 512),  # exactly one frame
+    ],
+)
+def test_framed_power_spectrum_is_power_spectrum_of_frames(n_samples, frame_length, hop_length, n_fft):
+    rng = np.random.default_rng(n_samples)
+    x = (rng.standard_normal(n_samples) * np.exp(rng.uniform(-12, 0, n_samples))).astype(np.float32)
+    x[: n_samples // 4] = 0.0  # digital silence: all-zero frames
+    window = kernels.hann_window(frame_length)
+    frames = kernels.frame_signal(x, frame_length, hop_length)
+    power = kernels.power_spectrum(frames, window, n_fft)
+    # bit-identical: the same float64 products and FFT, whether the frames are a copy, a strided
+    # view or cut by the kernel itself
+    np.testing.assert_array_equal(power, _former_power_spectrum(frames, window, n_fft))
+    view = np.lib.stride_tricks.sliding_window_view(x, frame_length)[::hop_length]
+    np.testing.assert_array_equal(kernels.power_spectrum(view, window, n_fft), power)
+    framed = framed_power_spectrum(x, frame_length, hop_length, window, n_fft)
+    assert framed.dtype == np.float32 and framed.shape == (frames.shape[0], n_fft // 2 + 1)
+    np.testing.assert_array_equal(framed, power)
+    # and a contiguous slice of a longer signal (what FrameContext.power_spectrum passes)
+    padded = np.concatenate([np.ones(7, np.float32), x, np.ones(5, np.float32)])
+    np.testing.assert_array_equal(framed_power_spectrum(padded[7:-5], frame_length, hop_length, window, n_fft), power)
+
+
+def test_framed_power_spectrum_edge_cases():
+    window = kernels.hann_window(400)
+    for n_samples in (0, 1, 399):
+        empty = framed_power_spectrum(np.ones(n_samples, np.float32), 400, 160, window, 512)
+        assert empty.shape == (0, 257) and empty.dtype == np.float32
+    with pytest.raises(ValueError):
+        framed_power_spectrum(np.ones(1000, np.float32), 400, 0, window, 512)
+    with pytest.raises(ValueError):
+        framed_power_spectrum(np.ones(1000, np.float32), 400, 160, window, 256)
+    with pytest.raises(ValueError):
+        framed_power_spectrum(np.ones(1000, np.float32), 300, 160, window, 512)
 
 
 def test_transpose_frames_and_weighted_sums_t():
