@@ -365,32 +365,38 @@ def harmonic_levels(power, f0_hz, n_harmonics, sampling_rate, n_fft, floor=1e-10
     exponents = np.empty(3 * nh, dtype=np.float64)
     ln_peak = np.empty(nh, dtype=np.float64)
     peak_power = np.empty(nh, dtype=np.float64)
+    nearest = np.empty(nh, dtype=np.int64)  # nearest bin of each harmonic
     for t in range(n_frames):
         f0 = np.float64(f0_hz[t])
         row = power[t]
-        n_valid = 0  # harmonics whose nearest bin is at most Nyquist
+        n_valid = 0  # harmonics whose nearest bin is at most Nyquist (the bins increase with h)
         if f0 > 0.0:
-            while n_valid < nh and int((n_valid + 1) * f0 / bin_hz + 0.5) <= n_bins - 1:
-                n_valid += 1
+            for h in range(nh):  # independent divisions: vectorised, unlike a search loop
+                nearest[h] = int((h + 1) * f0 / bin_hz + 0.5)
+            for h in range(nh):
+                n_valid += nearest[h] <= n_bins - 1
         audible = False
         for h in range(n_valid):
-            # The largest of bins k-1, k, k+1 (k unless a neighbour is strictly larger), chosen with
-            # arithmetic: as branches, these coin flips cost more than all the rest.
-            k = int((h + 1) * f0 / bin_hz + 0.5)
-            km = k - 1 if k > 0 else k  # at bin 0 and at Nyquist the missing neighbour is k itself,
-            kp = k + 1 if k + 1 < n_bins else k  # which is never chosen
-            pm = row[km]
-            p0 = row[k]
-            pp = row[kp]
-            best = k - np.int64(pm > p0)
-            peak = max(pm, p0)
-            best = best + np.int64(pp > peak) * (kp - best)
-            peak = max(pp, peak)
-            lo = best - 1 if best > 0 else best
-            hi = best + 1 if best + 1 < n_bins else best
-            logs[h] = max(np.float64(row[lo]), floor)
+            # The largest of bins k-1, k, k+1 (k unless a neighbour is strictly larger) and its
+            # neighbours, all from the five bins k-2..k+2 read at once (bin numbers clipped to
+            # 0..Nyquist: a missing neighbour is the bin itself, as a neighbour never chosen at
+            # k, or the peak bin at the ends), chosen with arithmetic: as branches, these coin
+            # flips cost more than all the rest.
+            k = nearest[h]
+            vm2 = row[max(k - 2, 0)]
+            vm1 = row[max(k - 1, 0)]
+            v0 = row[k]
+            vp1 = row[min(k + 1, n_bins - 1)]
+            vp2 = row[min(k + 2, n_bins - 1)]
+            left_of_k = vm1 > v0  # peak at k - 1
+            peak = max(vm1, v0)
+            right_of_k = vp1 > peak  # peak at k + 1 (then not at k - 1)
+            peak = max(vp1, peak)
+            left = v0 if right_of_k else (vm2 if left_of_k else vm1)
+            right = vp2 if right_of_k else (v0 if left_of_k else vp1)
+            logs[h] = max(np.float64(left), floor)
             logs[nh + h] = max(np.float64(peak), floor)
-            logs[2 * nh + h] = max(np.float64(row[hi]), floor)
+            logs[2 * nh + h] = max(np.float64(right), floor)
         for h in range(n_valid):
             peak_power[h] = logs[nh + h]
             audible |= peak_power[h] > floor

@@ -6,7 +6,8 @@ Centroid, bandwidth and roll-off follow librosa 0.11 given the MAGNITUDE spectru
 ``librosa.feature.spectral_contrast(S=np.abs(stft))`` without its ``top_db`` clipping. All
 kernels take the POWER spectrum (``power_spectrum`` output) and take square roots where the
 definition is on magnitudes. Flux (consecutive frames) is ``spectral_flux`` on
-``unit_magnitude`` spectra.
+``unit_magnitude`` spectra (or the same values from ``spectral_shape_unit``, which computes them
+in ``spectral_shape``'s pass over the power spectrum).
 """
 
 import numba
@@ -109,14 +110,52 @@ def spectral_shape(power, bin_frequencies_hz, roll_percents, amin=AMIN):
     """
     n_frames = power.shape[0]
     n_bins = power.shape[1]
+    _check_shape_args(n_bins, bin_frequencies_hz, amin)
+    out = np.empty((n_frames, 4 + roll_percents.shape[0]), dtype=np.float32)
+    _shape_into(power, bin_frequencies_hz, roll_percents, amin, out, np.empty((0, 0), dtype=np.float32))
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def spectral_shape_unit(power, bin_frequencies_hz, roll_percents, amin):
+    """``spectral_shape`` and ``unit_magnitude`` of the same power spectrum in one pass.
+
+    Parameters
+    ----------
+    power, bin_frequencies_hz, roll_percents, amin : as ``spectral_shape``
+
+    Returns
+    -------
+    features : (n_frames, 4 + n_roll) float32, ``spectral_shape(power, ...)``
+    unit : (n_frames, n_bins) float32, ``unit_magnitude(power)`` (the same values up to the order
+        of a float64 sum: within one float32 rounding step)
+    """
+    n_frames = power.shape[0]
+    n_bins = power.shape[1]
+    _check_shape_args(n_bins, bin_frequencies_hz, amin)
+    out = np.empty((n_frames, 4 + roll_percents.shape[0]), dtype=np.float32)
+    unit = np.empty((n_frames, n_bins), dtype=np.float32)
+    _shape_into(power, bin_frequencies_hz, roll_percents, amin, out, unit)
+    return out, unit
+
+
+@numba.njit(cache=True, nogil=True)
+def _check_shape_args(n_bins, bin_frequencies_hz, amin):
     if bin_frequencies_hz.shape[0] != n_bins:
         raise ValueError("bin_frequencies_hz must have one entry per bin")
     if not amin > 0.0:
         raise ValueError("amin must be > 0")
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
+def _shape_into(power, bin_frequencies_hz, roll_percents, amin, out, unit):
+    """``spectral_shape`` into ``out``; also ``unit_magnitude`` into ``unit`` unless it has no rows."""
+    n_frames = power.shape[0]
+    n_bins = power.shape[1]
     n_roll = roll_percents.shape[0]
-    out = np.empty((n_frames, 4 + n_roll), dtype=np.float32)
+    with_unit = unit.shape[0] > 0
     if n_frames == 0 or n_bins == 0:
-        return out
+        return
     p32 = np.ascontiguousarray(power)
     bits = p32.view(np.int32)
     amin32 = np.float32(amin)
@@ -125,14 +164,13 @@ def spectral_shape(power, bin_frequencies_hz, roll_percents, amin=AMIN):
     freq = bin_frequencies_hz.astype(np.float64)
     n_blocks = (n_bins + _BLOCK - 1) // _BLOCK
     mag = np.zeros(n_blocks * _BLOCK, dtype=np.float64)
-    expo = np.empty(n_bins, dtype=np.float64)
     mant_bits = np.empty(n_bins, dtype=np.int32)
     mant = mant_bits.view(np.float32)
     block_cum = np.empty(n_blocks, dtype=np.float64)
     inv_log2_bins = 1.0 / np.log2(n_bins) if n_bins > 1 else 0.0
     for t in range(n_frames):
         # Pass 1: magnitudes (float32 sqrt: 16 lanes, correctly rounded) and their moments in
-        # float64; split the floored powers into exponent and mantissa.
+        # float64; the floored powers' mantissas (the bit patterns with a zero exponent field).
         sm = 0.0
         smf = 0.0
         smf2 = 0.0
@@ -145,17 +183,18 @@ def spectral_shape(power, bin_frequencies_hz, roll_percents, amin=AMIN):
             smf2 += mf * freq[k]
         for k in range(n_bins):
             b = max(bits[t, k], amin_bits)
-            expo[k] = np.float64((b >> 23) - 127)
             mant_bits[k] = (b & _MANTISSA_MASK) | _ONE_BITS
-        # Pass 2: log2 of the floored power = exponent + log2(mantissa in [sqrt(.5), sqrt(2))),
+        # Pass 2: log2 of the floored power = exponent (from its bits, read again: cheaper than
+        # storing it in pass 1) + log2(mantissa in [sqrt(.5), sqrt(2))),
         # the mantissa's log by the atanh series in float32 (abs. error < 1e-7 per bin, summed
         # in float64).
         s_log = 0.0
         s_q = 0.0
         s_qlog = 0.0
+        s_p = 0.0
         for k in range(n_bins):
             m = mant[k]
-            e = expo[k]
+            e = np.float64((max(bits[t, k], amin_bits) >> 23) - 127)
             if m > _SQRT2_32:
                 m *= np.float32(0.5)
                 e += 1.0
@@ -168,6 +207,12 @@ def spectral_shape(power, bin_frequencies_hz, roll_percents, amin=AMIN):
             s_log += log2_q
             s_q += q
             s_qlog += q * log2_q
+            s_p += p
+        if with_unit:  # unit_magnitude's values, from the magnitudes at hand
+            scale = 1.0 / np.sqrt(s_p) if s_p > 0.0 else 0.0
+            dst = unit[t]
+            for k in range(n_bins):
+                dst[k] = mag[k] * scale
         if sm > 0.0:
             centroid = smf / sm
             var = smf2 / sm - centroid * centroid
@@ -202,12 +247,13 @@ def spectral_shape(power, bin_frequencies_hz, roll_percents, amin=AMIN):
                 first = jb * _BLOCK
                 stop = min(first + _BLOCK, n_bins)
                 below = 0
-                for k in range(first, stop):
-                    cum += mag[k]
+                # the whole block (constant trip count: unrolled): past stop, mag's zero padding
+                # leaves cum as it is, and the extra counts are clipped to stop - 1 below
+                for i in range(_BLOCK):
+                    cum += mag[first + i]
                     below += cum < threshold
                 found = min(first + below, stop - 1)
             out[t, 4 + r] = freq[found]
-    return out
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FASTMATH, error_model="numpy")
@@ -416,6 +462,52 @@ def spectral_contrast(power, band_start, band_stop, n_select, amin=AMIN):
     return out
 
 
+@numba.njit(cache=True, nogil=True)
+def _band_min_max(power_t, lo, hi, low, high):
+    """``low[t] = min(low[t], power_t[lo:hi, t])`` and ``high[t]`` likewise with max, in that
+    order of the bins, four bins per pass over the frames (a quarter of the loads and stores of
+    ``low`` and ``high``)."""
+    n_frames = power_t.shape[1]
+    k = lo
+    while k + 4 <= hi:
+        r0 = power_t[k]
+        r1 = power_t[k + 1]
+        r2 = power_t[k + 2]
+        r3 = power_t[k + 3]
+        for t in range(n_frames):
+            v0 = r0[t]
+            v1 = r1[t]
+            v2 = r2[t]
+            v3 = r3[t]
+            low[t] = min(min(min(min(low[t], v0), v1), v2), v3)
+            high[t] = max(max(max(max(high[t], v0), v1), v2), v3)
+        k += 4
+    while k < hi:
+        row = power_t[k]
+        for t in range(n_frames):
+            v = row[t]
+            low[t] = min(low[t], v)
+            high[t] = max(high[t], v)
+        k += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _band_two_smallest_largest(power_t, lo, hi, low0, low1, high0, high1):
+    """``spectral_contrast_t``'s insertion chain for ``n_select`` 2 with its loop over the two
+    places unrolled, so that the loop over the frames vectorises; bins in increasing order."""
+    n_frames = power_t.shape[1]
+    for k in range(lo, hi):
+        row = power_t[k]
+        for t in range(n_frames):
+            v = row[t]
+            a = low0[t]
+            c = high0[t]
+            low0[t] = min(a, v)
+            low1[t] = min(low1[t], max(a, v))
+            high0[t] = max(c, v)
+            high1[t] = max(high1[t], min(c, v))
+
+
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def spectral_contrast_t(power_t, band_start, band_stop, n_select, amin):
     """``spectral_contrast`` from the transposed power spectrum, all frames at once.
@@ -454,16 +546,13 @@ def spectral_contrast_t(power_t, band_start, band_stop, n_select, amin):
         for i in range(n):
             lows[i, :] = np.inf
             highs[i, :] = -np.inf
-        for k in range(lo, hi):
-            row = power_t[k]
-            if n == 1:
-                low0 = lows[0]
-                high0 = highs[0]
-                for t in range(n_frames):
-                    v = row[t]
-                    low0[t] = min(low0[t], v)
-                    high0[t] = max(high0[t], v)
-            else:
+        if n == 1:
+            _band_min_max(power_t, lo, hi, lows[0], highs[0])
+        elif n == 2:
+            _band_two_smallest_largest(power_t, lo, hi, lows[0], lows[1], highs[0], highs[1])
+        else:
+            for k in range(lo, hi):
+                row = power_t[k]
                 for t in range(n_frames):
                     v = row[t]
                     w = v

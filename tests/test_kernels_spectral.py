@@ -19,6 +19,7 @@ from kernels.spectral_shape import (
     spectral_contrast,
     spectral_flux,
     spectral_shape,
+    spectral_shape_unit,
     unit_magnitude,
 )
 from kernels.time_features import LOG_ENERGY_FLOOR, time_features
@@ -190,6 +191,48 @@ def test_unit_magnitude_and_flux():
     np.testing.assert_allclose(flux[[3, 4]], [1.0, 1.0], rtol=1e-6)
     np.testing.assert_allclose(flux[6], np.sqrt(2.0), rtol=1e-6)
 
+
+
+def rolloff_reference(power, percents):
+    """Roll-off bins by a plain float64 cumulative sum of the float32 magnitudes."""
+    mag = np.sqrt(power).astype(np.float64)
+    cum = np.cumsum(mag, axis=1)
+    found = np.empty((power.shape[0], len(percents)), np.int64)
+    for j, r in enumerate(percents):
+        below = cum < r * mag.sum(axis=1, keepdims=True)
+        found[:, j] = np.minimum(below.sum(axis=1), power.shape[1] - 1)
+    return found
+
+
+def test_spectral_rolloff_on_block_edges():
+    # Crossings in the first bin, on the 16-bin block edges of the kernel's search, in the last
+    # (partial) block and beyond; also the bin count of a partial last block of every size.
+    rng = np.random.default_rng(7)
+    percents = np.array([0.0001, 0.3, 0.5, 0.85, 0.95, 1.0])
+    for n_bins in (257, 256, 241, 17, 16, 3):
+        power = (rng.random((40, n_bins)) ** 4).astype(np.float32)
+        power[:5] = 0.0
+        for t in range(5):  # all the energy in a few bins at or around block edges
+            power[t, [min(15, n_bins - 1), min(16, n_bins - 1), n_bins - 1][: t % 3 + 1]] = 1.0
+        power[5] = 0.0  # silence
+        freq = np.arange(n_bins, dtype=np.float64)
+        out = spectral_shape(power, freq, percents, AMIN)
+        expected = rolloff_reference(power, percents).astype(np.float64)
+        expected[5] = 0.0
+        np.testing.assert_array_equal(out[:, 4:], expected)
+
+
+def test_spectral_shape_unit_is_shape_and_unit_magnitude(signal):
+    power = our_power(signal)
+    power[3] = 0.0  # silence
+    features, unit = spectral_shape_unit(power, FREQ, ROLL, AMIN)
+    np.testing.assert_array_equal(features, spectral_shape(power, FREQ, ROLL, AMIN))
+    # the same float64 sum, possibly reassociated differently: within one float32 step
+    np.testing.assert_allclose(unit, unit_magnitude(power), rtol=1.2e-7, atol=0)
+    assert unit.dtype == np.float32 and unit.shape == power.shape
+    assert np.all(unit[3] == 0.0)
+    empty_features, empty_unit = spectral_shape_unit(power[:0], FREQ, ROLL, AMIN)
+    assert empty_features.shape == (0, 6) and empty_unit.shape == (0, 257)
 
 def contrast_reference_signal(n_samples):
     """vowel_like with its digital silence replaced by quiet noise: librosa's top_db=80 clipping
@@ -368,3 +411,25 @@ def test_normalized_autocorrelation_matches_numpy():
     full = np.correlate(c, c, mode="full")[len(c) - 1 :]
     np.testing.assert_allclose(r, full[:251] / full[0], rtol=1e-9, atol=1e-12)
     np.testing.assert_array_equal(normalized_autocorrelation(x[:10], 20)[10:], 0.0)
+
+
+@pytest.mark.parametrize("families", [("spectral_shape", "spectral_flux"), ("spectral_flux",), ("spectral_shape",)])
+def test_flux_family_with_and_without_shared_unit_spectra(families):
+    # With spectral_shape in the set, spectral_flux reads the unit spectra of spectral_shape's
+    # pass (spectral_shape_unit); without it, unit_magnitude's. Either way the kernels' values.
+    from featuresets import FeatureExtractor, FeatureSetConfig
+
+    y = vowel_like(24000, seed=5)
+    y[8000:9600] = 0.0  # silent frames
+    extractor = FeatureExtractor(FeatureSetConfig(name="t", families=families))
+    if "spectral_shape" in families:
+        assert extractor._families["spectral_shape"]._share_unit == ("spectral_flux" in families)
+    lld, _, _ = extractor.llds([y[:10000], y[10000:]])  # two blocks
+    names = extractor.lld_names
+    power = our_power(y)
+    if "spectral_flux" in families:
+        flux = spectral_flux(unit_magnitude(power))
+        np.testing.assert_allclose(lld[:, names.index("spectral_flux")], flux, rtol=1e-6, atol=1e-7)
+    if "spectral_shape" in families:
+        first = names.index("spectral_centroid")
+        np.testing.assert_array_equal(lld[:, first:first + 6], spectral_shape(power, FREQ, ROLL, AMIN))

@@ -34,6 +34,7 @@ from kernels.spectral_shape import (
     spectral_contrast_t,
     spectral_flux,
     spectral_shape,
+    spectral_shape_unit,
     unit_magnitude,
 )
 
@@ -88,6 +89,9 @@ class LogEnergy(Family):
 # ---------------------------------------------------------------------------------------------
 # Spectral.
 
+#: ``FrameContext.cached`` key of the block's ``unit_magnitude`` spectra.
+_UNIT_MAGNITUDE = "unit_magnitude"
+
 
 class SpectralShape(Family):
     """Centroid and bandwidth (p=2) of the magnitude spectrum (Hz), flatness of the power
@@ -108,13 +112,22 @@ class SpectralShape(Family):
             raise UsageError(f"spectral_shape: roll_percents must be values in (0, 1], not {params.roll_percents}")
         self._roll = np.asarray(params.roll_percents, dtype=np.float64)
         self._freq = setup.bin_frequencies_hz.astype(np.float64)
+        from featuresets.families import with_requirements  # (the registry imports this module)
+
+        # With _norm_spectrum in the set (registered after this family, so computed later in each
+        # block), its unit spectra come from this family's pass over the power spectrum.
+        self._share_unit = NormSpectrum.name in with_requirements(config.families)
 
     def frame_lld_names(self):
         names = ["spectral_centroid", "spectral_bandwidth", "spectral_flatness", "spectral_entropy"]
         return names + [f"spectral_rolloff{round(p * 100):02d}" for p in self.params.roll_percents]
 
     def frame_values(self, ctx):
-        return spectral_shape(ctx.power_spectrum(), self._freq, self._roll, AMIN)
+        if not self._share_unit:
+            return spectral_shape(ctx.power_spectrum(), self._freq, self._roll, AMIN)
+        features, unit = spectral_shape_unit(ctx.power_spectrum(), self._freq, self._roll, AMIN)
+        ctx.cached(_UNIT_MAGNITUDE, lambda: unit)
+        return features
 
 
 class SpectralContrast(Family):
@@ -156,7 +169,7 @@ class NormSpectrum(Family):
         return [f"_norm_spectrum_{k:03d}" for k in range(self.config.n_fft // 2 + 1)]
 
     def frame_values(self, ctx):
-        return unit_magnitude(ctx.power_spectrum())
+        return ctx.cached(_UNIT_MAGNITUDE, lambda: unit_magnitude(ctx.power_spectrum()))  # see SpectralShape
 
 
 class SpectralFlux(Family):
