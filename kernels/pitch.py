@@ -20,7 +20,7 @@ Algorithm (``yin``):
    hop-long segments of the coarse signal, each segment's lag products
    ``sum_u x_u x_{u+tau}`` (float32) are computed once for all lags, and a frame's ``a(tau)`` is
    the float64 sum of its whole segments and of the partial one where its lag-tau products end
-   (about half the cost of an FFT pair per frame; all frames of a 128-frame chunk at once);
+   (about half the cost of an FFT pair per frame; all frames of a chunk, up to 256, at once);
    the cumulative-mean-normalised difference ``d'(tau) = d(tau) / mean(d(1..tau))`` (CMND); the
    first trough below ``trough_threshold``, else the global minimum, between
    ``floor(rate/fmax)`` and ``ceil(rate/fmin)``; parabolic interpolation. With
@@ -70,7 +70,11 @@ _N_ODD = _H_ODD.shape[0]
 _SILENCE_MEAN_SQUARE = 1e-12
 _OCTAVE_MARGIN = 0.05  # decimation 4 only: an earlier trough this close to the global minimum wins
 _MAX_CLIMB = 6  # extra full-rate lags the refinement may walk beyond its first three
-_CHUNK = 128  # frames per chunk (the coarse stage works on all of them at once)
+# At most this many CMND values (float64) per chunk of frames (the coarse stage works on all of
+# them at once): 256 frames at decimation 4, buffers under glibc's 128 KiB mmap threshold (above
+# it every call maps fresh pages: page faults).
+_CHUNK_VALUES = 15360
+_SEG_LANES = 16  # segments on the SIMD lanes of _segment_lag_products: a whole number of vectors
 # Sums whose order LLVM may change to vectorise them: the order then depends on the length only.
 _FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 # The decimation filter and the loops with segments on the SIMD lanes: fused multiply-adds but
@@ -90,6 +94,11 @@ def yin_margin(decimation):
     raise ValueError("decimation must be 1, 2 or 4")
 
 
+@numba.njit(cache=True, nogil=True)
+def _round_up(n, m):
+    return (n + m - 1) // m * m
+
+
 @numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
 def _dot(a, b):
     """sum a*b over the common length, in float64 (vectorised)."""
@@ -100,22 +109,23 @@ def _dot(a, b):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_LANES)
-def _halfband_decimate(x, out):
+def _halfband_decimate(x, out, even, odd):
     """``out[j] = h0 x[2j] + sum_m h_m (x[2j-2m-1] + x[2j+2m+1])`` (float32) where the support is inside x.
 
     Polyphase and vectorised over j; every output gets the same operations in the same order,
     so its value does not depend on where it sits in the arrays. Outputs whose support leaves
-    x are left as they are.
+    x are left as they are. even, odd: (>= len(x) // 2,) float32 scratch.
     """
     n = x.shape[0]
-    odd = np.empty(n // 2, dtype=np.float32)
-    for i in range(n // 2):
+    for i in range(n // 2):  # both phases in one loop: vector loads and shuffles, no gathers
+        even[i] = x[2 * i]
         odd[i] = x[2 * i + 1]
     lo = (_K + 1) // 2
     hi = max(min(out.shape[0], (n - 1 - _K) // 2 + 1), lo)  # (an early return here stops LLVM vectorising)
     o = out[lo:hi]
+    e = even[lo:hi]
     for j in range(hi - lo):
-        acc = _H_CENTRE * np.float32(x[2 * (lo + j)])
+        acc = _H_CENTRE * e[j]
         for m in range(_N_ODD):  # unrolled; the loop over j is vectorised
             acc += _H_ODD[m] * (odd[lo + j - m - 1] + odd[lo + j + m])
         o[j] = acc
@@ -208,15 +218,35 @@ def _frame_lag_sums(whole, part, hop, length, tau, n_frames, out):
     then its partial one.
     """
     q = (length - tau) // hop
-    for g in range(n_frames):
-        out[g] = 0.0
-    for i in range(q):
-        w = whole[tau, i:]
-        for g in range(n_frames):
-            out[g] += w[g]
+    w = whole[tau]
     p = part[tau, q:]
-    for g in range(n_frames):
-        out[g] += p[g]
+    i = 0
+    while i + 3 <= q:  # three rows per pass over out (the order of the sum is the same)
+        w0 = w[i:]
+        w1 = w[i + 1 :]
+        w2 = w[i + 2 :]
+        if i == 0:
+            for g in range(n_frames):
+                out[g] = ((0.0 + w0[g]) + w1[g]) + w2[g]
+        else:
+            for g in range(n_frames):
+                out[g] = ((out[g] + w0[g]) + w1[g]) + w2[g]
+        i += 3
+    if i == 0:
+        for g in range(n_frames):
+            out[g] = 0.0
+    if i + 2 == q:
+        w0 = w[i:]
+        w1 = w[i + 1 :]
+        for g in range(n_frames):
+            out[g] = ((out[g] + w0[g]) + w1[g]) + p[g]
+    elif i + 1 == q:
+        w0 = w[i:]
+        for g in range(n_frames):
+            out[g] = (out[g] + w0[g]) + p[g]
+    else:
+        for g in range(n_frames):
+            out[g] += p[g]
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -238,17 +268,20 @@ def _cmnd(xt, whole, part, n_frames, length, min_lag, energy, h, running, a, yv)
     for tau in range(1, min_lag + yv.shape[0]):
         _frame_lag_sums(whole, part, hop, length, tau, n_frames, a)
         xv = _shifted(xt, tau - 1)
-        for g in range(n_frames):  # running sums over tau, one per frame (lane)
-            v = np.float64(xv[g])
-            h[g] += v * v
-            dt = 2.0 * (energy[g] - a[g]) - h[g]
-            dt = max(dt, 0.0)
-            running[g] += dt
-            a[g] = dt
-        if tau >= min_lag:
+        if tau < min_lag:
+            for g in range(n_frames):  # running sums over tau, one per frame (lane)
+                v = np.float64(xv[g])
+                h[g] += v * v
+                dt = max(2.0 * (energy[g] - a[g]) - h[g], 0.0)
+                running[g] += dt
+        else:
             y = yv[tau - min_lag]
-            for g in range(n_frames):
-                y[g] = a[g] * tau / (running[g] + 1e-300 * tau)
+            for g in range(n_frames):  # the same, and d'(tau)
+                v = np.float64(xv[g])
+                h[g] += v * v
+                dt = max(2.0 * (energy[g] - a[g]) - h[g], 0.0)
+                running[g] += dt
+                y[g] = dt * tau / (running[g] + 1e-300 * tau)
 
 
 @numba.njit(cache=True, nogil=True, error_model="numpy")
@@ -265,11 +298,15 @@ def _choose_troughs(yv, n_frames, threshold, decimation, vertex, first, best, lo
     """
     n_y = yv.shape[0]
     last = n_y - 1
-    for g in range(n_frames):
-        vertex[0, g] = yv[0, g] if yv[0, g] < yv[1, g] else np.inf
-        vertex[last, g] = yv[last, g] if yv[last, g] < yv[last - 1, g] else np.inf
     parabola = decimation > 1
-    for i in range(1, last):
+    for g in range(n_frames):
+        v0 = yv[0, g] if yv[0, g] < yv[1, g] else np.inf
+        v1 = yv[last, g] if yv[last, g] < yv[last - 1, g] else np.inf
+        vertex[0, g] = v0
+        vertex[last, g] = v1
+        first[g] = min(0 if v0 < threshold else n_y, last if v1 < threshold else n_y)
+        low[g] = min(v0, v1) if parabola else min(yv[0, g], yv[last, g])
+    for i in range(1, last):  # (branch-free: minima over i, per frame)
         ym = yv[i - 1]
         y = yv[i]
         yp = yv[i + 1]
@@ -278,27 +315,20 @@ def _choose_troughs(yv, n_frames, threshold, decimation, vertex, first, best, lo
             a = yp[g] + ym[g] - 2.0 * y[g]
             b = (yp[g] - ym[g]) / 2.0
             value = y[g] - b * b / (2.0 * a) if parabola and abs(b) < abs(a) else y[g]
-            out[g] = value if (y[g] < ym[g]) & (y[g] <= yp[g]) else np.inf
+            value = value if (y[g] < ym[g]) & (y[g] <= yp[g]) else np.inf
+            out[g] = value
+            first[g] = min(first[g], i if value < threshold else n_y)
+            low[g] = min(low[g], value if parabola else y[g])  # (not read back from vertex: it stays vectorised)
     scores = vertex if parabola else yv  # decimation 1: librosa's global minimum over all lags
+    # the fallback: the first minimum; with decimation 4 the first trough within the margin of
+    # it instead (the minimum itself is one, so this is the earliest such trough)
+    margin = _OCTAVE_MARGIN if decimation == 4 else 0.0
     for g in range(n_frames):
-        first[g] = n_y
-        low[g] = np.inf
         best[g] = n_y
-    for i in range(n_y):  # (branch-free: minima over i, per frame)
-        v = vertex[i]
-        sc = scores[i]
-        for g in range(n_frames):
-            first[g] = min(first[g], i if v[g] < threshold else n_y)
-            low[g] = min(low[g], sc[g])
     for i in range(n_y):
         sc = scores[i]
         for g in range(n_frames):
-            best[g] = min(best[g], i if sc[g] == low[g] else n_y)
-    if decimation == 4:
-        for i in range(n_y):
-            v = vertex[i]
-            for g in range(n_frames):
-                best[g] = i if (i < best[g]) & (v[g] <= low[g] + _OCTAVE_MARGIN) else best[g]
+            best[g] = min(best[g], i if sc[g] <= low[g] + margin else n_y)
     for g in range(n_frames):
         if low[g] == np.inf:
             best[g] = 0 if yv[0, g] <= yv[last, g] else last
@@ -314,6 +344,18 @@ def _parabolic_shift(y, i, n):
     if abs(b) >= abs(a):
         return 0.0
     return -b / a
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
+def _head_tail(frame, lo):
+    """``(sum_{m<lo} x_m^2, sum_{m>=N-lo} x_m^2)`` of a float32 frame, in float64 (one vectorised loop)."""
+    tail = frame[frame.shape[0] - lo :]
+    h = 0.0
+    t = 0.0
+    for m in range(lo):
+        h += np.float64(frame[m]) * frame[m]
+        t += np.float64(tail[m]) * tail[m]
+    return h, t
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FASTMATH)
@@ -366,8 +408,7 @@ def _refine(frame, period, min_p, max_p, climb, lags_d, lags_nacf, dots):
     """
     n = frame.shape[0]
     lo = min(max(int(np.floor(period + 0.5)), min_p + 1), max_p - 1) - 1  # lags lo .. lo + n_eval - 1
-    head_lo = _dot(frame[:lo], frame[:lo])  # sum_{m<lo} x_m^2
-    tail_lo = _dot(frame[n - lo :], frame[n - lo :])  # sum_{m>=N-lo} x_m^2
+    head_lo, tail_lo = _head_tail(frame, lo)  # sum_{m<lo} x_m^2, sum_{m>=N-lo} x_m^2
     energy = _lag_dots(frame, lo, dots) + tail_lo
     head = head_lo  # sum_{m<lo+n_eval} x_m^2 as the window grows (tail alike)
     tail = tail_lo
@@ -496,13 +537,16 @@ def yin(signal, frame_length, hop_length, sampling_rate, fmin_hz, fmax_hz, troug
     # chunk starts at segment g; products reaching past the chunk's frames are computed from
     # whatever the buffer holds there and never used). Buffers are chunk-sized: no signal-sized
     # temporaries.
-    chunk = min(_CHUNK, n_frames)
+    n_chunks = -(-n_frames // max(_CHUNK_VALUES // n_y, 16))
+    chunk = -(-n_frames // n_chunks)  # balanced chunks: a short one would waste the SIMD lanes
     seg_max = (chunk - 1) * hop_length + context
-    n_seg = chunk + len_c // hop_c + 1
+    n_seg = _round_up(chunk + len_c // hop_c + 1, _SEG_LANES)
     n_col = n_seg + (hop_c + n_acf) // hop_c + 1
     c_first = margin // decimation  # coarse index of the chunk's first frame
     coarse = np.zeros(max(seg_max // decimation, c_first + n_col * hop_c), dtype=np.float32)
     level1 = np.zeros(seg_max // 2 if decimation == 4 else 1, dtype=np.float32)
+    even = np.empty(seg_max // 2, dtype=np.float32)
+    odd = np.empty(seg_max // 2, dtype=np.float32)
     xt = np.empty((hop_c, n_col), dtype=np.float32)
     whole = np.empty((n_acf, n_seg), dtype=np.float32)
     part = np.empty((n_acf, n_seg), dtype=np.float32)
@@ -524,14 +568,15 @@ def yin(signal, frame_length, hop_length, sampling_rate, fmin_hz, fmax_hz, troug
         if decimation == 1:
             coarse[:seg_len] = seg
         elif decimation == 2:
-            _halfband_decimate(seg, coarse)
+            _halfband_decimate(seg, coarse, even, odd)
         else:
-            _halfband_decimate(seg, level1)
-            _halfband_decimate(level1[: seg_len // 2], coarse)
-        for u in range(hop_c):
-            for s in range(n_col):
-                xt[u, s] = coarse[c_first + s * hop_c + u]
-        _segment_lag_products(xt, nb + len_c // hop_c + 1, len_c, whole, part)
+            _halfband_decimate(seg, level1, even, odd)
+            _halfband_decimate(level1[: seg_len // 2], coarse, even, odd)
+        for s in range(n_col):  # (contiguous reads; strided reads would be gathers)
+            column = coarse[c_first + s * hop_c : c_first + (s + 1) * hop_c]
+            for u in range(hop_c):
+                xt[u, s] = column[u]
+        _segment_lag_products(xt, _round_up(nb + len_c // hop_c + 1, _SEG_LANES), len_c, whole, part)
         _cmnd(xt, whole, part, nb, len_c, min_pc, energy, scratch[0], scratch[1], scratch[2], yv)
         _choose_troughs(yv, nb, trough_threshold, decimation, vertex, first, best, low)
         for j in range(nb):
@@ -575,6 +620,50 @@ def signal_from_frames(frames, hop_length, offset, length):
         base = length + (t - 1) * hop_length
         out[base : base + hop_length] = frames[t, src : src + hop_length]
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def pitch_frame_columns(f0, prob, voicing_threshold, reference_hz):
+    """The pitch family's frame columns from ``yin``'s f0 and voicing probability.
+
+    Parameters
+    ----------
+    f0 : (n_frames,) float32, Hz
+    prob : (n_frames,) float32, voicing probability
+    voicing_threshold : float, a frame is voiced when ``prob >= voicing_threshold`` (compared
+        in float32) and ``f0 > 0``
+    reference_hz : float, > 0
+
+    Returns
+    -------
+    columns : (n_frames, 2) float32, ``[12 log2(f0 / reference_hz), prob]`` (the semitone in
+        float64, then rounded; 0 in unvoiced frames)
+    """
+    n = f0.shape[0]
+    threshold = np.float32(voicing_threshold)
+    out = np.empty((n, 2), dtype=np.float32)
+    for t in range(n):
+        voiced = prob[t] >= threshold and f0[t] > 0
+        out[t, 0] = 12.0 * np.log2(np.float64(f0[t]) / reference_hz) if voiced else 0.0
+        out[t, 1] = prob[t]
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def pitch_column_stats(columns, voicing_threshold, frame_seconds, smoothing_frames):
+    """``pitch_utterance_stats`` of the pitch family's columns ``[semitone, prob]`` ((n_frames, 2) float32).
+
+    A frame is voiced when ``prob >= voicing_threshold`` (compared in float32) and its semitone
+    is above 0.
+    """
+    n = columns.shape[0]
+    threshold = np.float32(voicing_threshold)
+    semitone = np.empty(n, dtype=np.float32)
+    voiced = np.empty(n, dtype=np.bool_)
+    for t in range(n):
+        semitone[t] = columns[t, 0]
+        voiced[t] = columns[t, 1] >= threshold and columns[t, 0] > 0
+    return pitch_utterance_stats(semitone, voiced, frame_seconds, smoothing_frames)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -5,8 +5,8 @@ import pytest
 
 from kernels import frame_signal
 from kernels.pitch import (
-    _choose_troughs, _frame_lag_sums, _segment_lag_products, pitch_utterance_stats, signal_from_frames, yin,
-    yin_margin,
+    _CHUNK_VALUES, _H, _K, _choose_troughs, _frame_lag_sums, _halfband_decimate, _segment_lag_products,
+    pitch_column_stats, pitch_frame_columns, pitch_utterance_stats, signal_from_frames, yin, yin_margin,
 )
 from tests.conftest import shared_corpus
 
@@ -170,6 +170,43 @@ def test_yin_frames_depend_only_on_their_context(decimation):
             np.testing.assert_array_equal(a[first:last], b)
 
 
+@pytest.mark.parametrize("decimation", [2, 4])
+def test_yin_frames_of_several_chunks_depend_only_on_their_context(decimation):
+    # More frames than one chunk holds (balanced chunks, the segments rounded up to whole SIMD
+    # vectors): every frame as when computed alone or in a short piece.
+    chunk = _CHUNK_VALUES // 60  # the most frames per chunk at decimation 4 (60 coarse lags; 120 at 2)
+    n_frames = 2 * chunk + 77
+    rng = np.random.default_rng(7)
+    y, _ = glide((n_frames - 1) * HOP + 1, seed=7)
+    y = y + (0.02 * rng.standard_normal(len(y))).astype(np.float32)
+    margin = yin_margin(decimation)
+    signal = np.pad(y, FRAME // 2 + margin).astype(np.float32)
+    context = FRAME + 2 * margin
+    whole = yin(signal, FRAME, HOP, float(SR), FMIN, FMAX, THRESHOLD, decimation, 0.0)
+    assert len(whole[0]) == n_frames
+    for first, last in ((0, 1), (chunk - 3, chunk + 20), (n_frames - 1, n_frames)):
+        piece = signal[first * HOP : (last - 1) * HOP + context]
+        part = yin(piece, FRAME, HOP, float(SR), FMIN, FMAX, THRESHOLD, decimation, 0.0)
+        for a, b in zip(whole, part):
+            np.testing.assert_array_equal(a[first:last], b)
+
+
+def test_halfband_decimate_is_the_filter():
+    # Against the plain convolution with the taps (float64): float32 rounding apart, the same;
+    # outputs whose support leaves the input are left alone.
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal(401).astype(np.float32)
+    out = np.full(210, -7.0, np.float32)
+    scratch = np.empty((2, 200), np.float32)
+    _halfband_decimate(x, out, scratch[0], scratch[1])
+    full = np.convolve(x.astype(np.float64), _H)[_K : _K + len(x)][::2]  # (symmetric taps)
+    j = np.arange(len(out))
+    inside = (2 * j - _K >= 0) & (2 * j + _K < len(x))
+    assert inside.sum() == 185
+    np.testing.assert_allclose(out[inside], full[j[inside]], rtol=0, atol=1e-5)
+    assert (out[~inside] == -7.0).all()
+
+
 def test_refine_min_prob_skips_only_low_probability_frames():
     y, _ = glide(16000)
     y[6000:9000] = 0.0
@@ -222,6 +259,24 @@ def test_segment_lag_products_give_each_frames_autocorrelation(hop, length, n_la
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-5 * length)
 
 
+def test_frame_lag_sums_add_the_rows_in_order():
+    # Whole segments one by one, then the partial one, in float64: the same bits.
+    rng = np.random.default_rng(9)
+    hop, length, n_frames = 40, 256, 37
+    n_acf = 68
+    whole = rng.standard_normal((n_acf, n_frames + length // hop + 1)).astype(np.float32)
+    part = rng.standard_normal(whole.shape).astype(np.float32)
+    got = np.empty(n_frames)
+    for tau in range(n_acf):
+        _frame_lag_sums(whole, part, hop, length, tau, n_frames, got)
+        q = (length - tau) // hop
+        want = np.zeros(n_frames)
+        for i in range(q):
+            want += whole[tau, i : i + n_frames].astype(np.float64)
+        want += part[tau, q : q + n_frames]
+        np.testing.assert_array_equal(got, want)
+
+
 def reference_trough(yv, threshold, decimation):
     """The trough rule of kernels.pitch for one frame, written plainly: (index, value)."""
     n = len(yv)
@@ -260,6 +315,8 @@ def test_choose_troughs_follows_the_rule(decimation):
     curves = [np.abs(1 - rng.uniform(0.3, 0.95) * np.cos(2 * np.pi * lags / rng.uniform(5, 30)) + rng.normal(0, s, n_y))
               for s in rng.uniform(0.0, 0.3, n_frames - 4)]
     curves += [np.linspace(1, 0.5, n_y), np.linspace(0.5, 1, n_y), np.full(n_y, 0.7), np.round(curves[0], 1)]
+    curves += [np.round(c, 2) for c in curves[:100]]  # ties between troughs: the first one wins
+    n_frames = len(curves)
     yv = np.ascontiguousarray(np.array(curves).T)
     vertex = np.empty_like(yv)
     first, best = np.empty(n_frames, np.int64), np.empty(n_frames, np.int64)
@@ -313,6 +370,27 @@ def test_pitch_utterance_stats_match_numpy():
         np.testing.assert_allclose(got, reference_stats(semitone, voiced, 0.01, width), rtol=2e-5, atol=1e-5)
     # slope in semitones per second: 0.02 st per 10 ms frame = 2 st/s
     assert abs(pitch_utterance_stats(semitone, voiced, 0.01, 5)[10] - 2.0) < 0.3
+
+
+def test_pitch_columns_as_numpy():
+    # The pitch family's frame columns and utterance statistics, against the numpy formulation.
+    rng = np.random.default_rng(5)
+    n = 400
+    f0 = rng.uniform(60, 400, n).astype(np.float32)
+    f0[rng.random(n) < 0.1] = 0.0
+    prob = rng.random(n).astype(np.float32)
+    prob[:5] = np.float32(0.45)  # on the threshold: compared in float32, as numpy does
+    for threshold in (0.5, 0.45):
+        voiced = (prob >= threshold) & (f0 > 0)
+        semitone = np.zeros(n, np.float32)
+        semitone[voiced] = 12.0 * np.log2(f0[voiced].astype(np.float64) / 27.5)
+        want = np.stack([semitone, prob], axis=1)
+        got = pitch_frame_columns(f0, prob, threshold, 27.5)
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=0)
+        assert ((got[:, 0] > 0) == voiced).all()
+        stats = pitch_utterance_stats(np.ascontiguousarray(want[:, 0]), voiced, 0.01, 5)
+        np.testing.assert_array_equal(pitch_column_stats(want, threshold, 0.01, 5), stats)
 
 
 def test_pitch_utterance_stats_without_voicing():

@@ -16,7 +16,7 @@ import numpy as np
 
 from featuresets.families.base import Family, NoParams
 from kernels.lpc import lpc_basis, lpc_from_power_t, lpcc_from_lpc
-from kernels.pitch import pitch_utterance_stats, yin, yin_margin
+from kernels.pitch import pitch_column_stats, pitch_frame_columns, yin, yin_margin
 from kernels.teager import CRITICAL_BAND_EDGES_HZ, teo_cb_auto_env_hop, teo_cb_tables
 from kernels.voice_quality import voice_quality_frames, voiced_mean_std
 
@@ -113,17 +113,12 @@ class Pitch(Family):
 
     def frame_values(self, ctx):
         f0, prob, _, _ = _yin_block(ctx, self.params)
-        voiced = (prob >= self.params.voicing_threshold) & (f0 > 0)
-        semitone = np.zeros(len(f0), dtype=np.float32)
-        semitone[voiced] = 12.0 * np.log2(f0[voiced].astype(np.float64) / SEMITONE_REFERENCE_HZ)
-        return np.stack([semitone, prob], axis=1)
+        return pitch_frame_columns(f0, prob, self.params.voicing_threshold, SEMITONE_REFERENCE_HZ)
 
     def sequence_values(self, seq):
-        columns = seq.lld(self.name)
-        voiced = np.ascontiguousarray((columns[:, 1] >= self.params.voicing_threshold) & (columns[:, 0] > 0))
         frame_s = self.config.hop_length / self.config.sampling_rate
-        return None, pitch_utterance_stats(np.ascontiguousarray(columns[:, 0]), voiced, frame_s,
-                                           self.params.segment_smoothing_frames)
+        return None, pitch_column_stats(seq.lld(self.name), self.params.voicing_threshold, frame_s,
+                                        self.params.segment_smoothing_frames)
 
 
 @dataclasses.dataclass(frozen=True)
