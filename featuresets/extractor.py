@@ -48,8 +48,10 @@ class FeatureExtractor:
         self.context_length = max(f.context_length for f in self._families.values())
         if self.context_length % 2:
             self.context_length += 1  # even, so frame counts are 1 + L // hop
-        self._functional_columns = np.array(
-            [ALL_FUNCTIONALS.index(name) for name in config.functionals], dtype=np.int64
+        # Columns of the kernel's statistics to keep; None: all of them, in the kernel's order (no copy).
+        self._functional_columns = (
+            None if tuple(config.functionals) == ALL_FUNCTIONALS
+            else np.array([ALL_FUNCTIONALS.index(name) for name in config.functionals], dtype=np.int64)
         )
         self.lld_names: list[str] = []
         self.utterance_names: list[str] = []
@@ -137,9 +139,10 @@ class FeatureExtractor:
         """Feature vector ``(n_features,)`` float32 from the LLD matrix and the utterance values."""
         if self.timings is not None:
             started = time.process_time()
-        stats = kernels.functionals(lld)  # (n_lld, len(ALL_FUNCTIONALS))
-        functionals = np.ascontiguousarray(stats[:, self._functional_columns]).reshape(-1)
-        vector = np.concatenate([functionals, utterance]).astype(np.float32, copy=False)
+        stats = kernels.functionals(lld)  # (n_lld, len(ALL_FUNCTIONALS)) float32, C order
+        if self._functional_columns is not None:
+            stats = stats[:, self._functional_columns]
+        vector = np.concatenate([stats.reshape(-1), utterance]).astype(np.float32, copy=False)
         if self.timings is not None:
             _add(self.timings, "functionals", started)
         return vector

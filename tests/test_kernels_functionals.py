@@ -149,3 +149,76 @@ def test_non_contiguous_input_gives_the_same_result():
     lld = np.random.default_rng(4).standard_normal((300, 90)).astype(np.float32)
     for view in (lld[::2, ::3], np.asfortranarray(lld), lld[:, 5:70]):
         np.testing.assert_array_equal(kernels.functionals(view), kernels.functionals(np.ascontiguousarray(view)))
+
+
+def _order_reference(col):
+    """min, max, p01..p99 of one column from np.sort, with np.percentile's linear interpolation written
+    out in the kernel's float64 operations (so the values must agree exactly)."""
+    s = np.sort(col).astype(np.float64)
+    n = len(s)
+    values = [s[0], s[-1]]
+    for q in (1.0, 25.0, 50.0, 75.0, 99.0):
+        index = q / 100.0 * (n - 1)
+        lo = int(np.floor(index))
+        if lo >= n - 1:
+            values.append(s[-1])
+            continue
+        frac = index - lo
+        a, b = s[lo], s[lo + 1]
+        values.append(b - (b - a) * (1.0 - frac) if frac >= 0.5 else a + (b - a) * frac)
+    return values
+
+
+# Frame counts that exercise the sorting network's merges between tiles done four tiles at a time
+# (with and without virtual +inf tiles in a group) and its last merge limited to the tiles read.
+@pytest.mark.parametrize("n_frames", [*range(1, 40), 63, 64, 65, 95, 96, 97, 127, 128, 129, 161, 255, 256, 257,
+                                      273, 383, 384, 385, 511, 512, 513, 600, 767, 768, 769, 1025])
+def test_order_statistics_exact(n_frames):
+    rng = np.random.default_rng(7000 + n_frames)
+    lld = rng.standard_normal((n_frames, 33)).astype(np.float32)
+    lld[:, 3] = rng.integers(-2, 3, n_frames)  # ties
+    lld[:, 4] = np.sort(lld[:, 4])[::-1]  # reverse sorted
+    stats = kernels.functionals(lld)
+    names = kernels.FUNCTIONAL_NAMES
+    columns = [names.index(k) for k in ("min", "max", "p01", "p25", "p50", "p75", "p99")]
+    reference = np.array([_order_reference(col) for col in lld.T], dtype=np.float32)
+    np.testing.assert_array_equal(stats[:, columns], reference)
+
+
+def _moments_reference(col):
+    """mean, std, skewness, kurtosis, slope, linreg_error of one column: the kernel's formulation (float64,
+    central sums, residuals of the line through the centre) as a plain loop over the frames."""
+    x = col.astype(np.float64)
+    n = len(x)
+    mean = 0.0
+    for v in x:
+        mean += v
+    mean /= n
+    m2 = m3 = m4 = sxy = 0.0
+    centred = np.arange(n) - 0.5 * (n - 1)
+    for v, c in zip(x, centred):
+        d = v - mean
+        m2 += d * d
+        m3 += d * d * d
+        m4 += d * d * d * d
+        sxy += c * d
+    slope = sxy / (n * (n * n - 1.0) / 12.0) if n > 1 else 0.0
+    sse = sum((v - (mean + slope * c)) ** 2 for v, c in zip(x, centred)) if n > 1 else 0.0
+    v2, v3, v4 = m2 / n, m3 / n, m4 / n
+    zero = not (v2 > (1e-12 * mean) ** 2 and v2 > 0.0)
+    return [mean, np.sqrt(v2), 0.0 if zero else v3 / v2**1.5, 0.0 if zero else v4 / (v2 * v2) - 3.0,
+            slope, np.sqrt(sse / n)]
+
+
+# Frame counts around the kernel's groups of four rows per pass.
+@pytest.mark.parametrize("n_frames", [1, 2, 3, 4, 5, 6, 7, 8, 9, 190, 273])
+def test_moments_match_the_per_column_formulation(n_frames):
+    rng = np.random.default_rng(8000 + n_frames)
+    lld = (rng.standard_normal((n_frames, 21)) * rng.uniform(0.1, 50, 21) + rng.uniform(-60, 60, 21)).astype(np.float32)
+    lld[:, 3] = 7.0  # constant
+    stats = kernels.functionals(lld)
+    names = kernels.FUNCTIONAL_NAMES
+    columns = [names.index(k) for k in ("mean", "std", "skewness", "kurtosis", "slope", "linreg_error")]
+    reference = np.array([_moments_reference(col) for col in lld.T])
+    # the same float64 sums (with fused multiply-adds in the kernel), rounded once to float32
+    np.testing.assert_allclose(stats[:, columns], reference, rtol=2e-7, atol=1e-12 * np.abs(lld).max())

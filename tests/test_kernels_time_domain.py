@@ -93,3 +93,42 @@ def test_frame_time_statistics_match_the_single_purpose_kernels(signal):
     silent = frame_time_statistics(np.zeros(800, np.float32), WIN_LENGTH, HOP_LENGTH, 16000.0, 1e-10, 1e-10)
     np.testing.assert_allclose(silent[0], [0, 0, 199.5 / 16000, 0, np.log(1e-10), 0, 0, -100.0], rtol=1e-6)
     assert frame_time_statistics(np.zeros(399, np.float32), WIN_LENGTH, HOP_LENGTH, 16000.0, 1e-10, 1e-10).shape == (0, 8)
+
+
+@pytest.mark.parametrize(
+    "frame_length, hop_length",
+    [(400, 160), (256, 64), (48, 16), (64, 48), (400, 159), (100, 300), (400, 400), (16, 8), (3, 1), (2, 1), (1, 1)],
+)
+def test_frame_time_statistics_pieces_match_per_frame_kernels(frame_length, hop_length):
+    # Overlapping frames with gcd(frame_length, hop_length) >= 16 are summed from pieces of that many
+    # samples (400/160: 80); the others frame by frame. Both against the single-purpose kernels on
+    # the frames themselves, with digital silence, exact zeros and sub-threshold values in the signal.
+    from kernels.teager import teo_frame_stats
+    from kernels.time_features import frame_time_statistics, time_features
+
+    rng = np.random.default_rng(frame_length * 1000 + hop_length)
+    x = (0.3 * rng.standard_normal(6000)).astype(np.float32)
+    x[1000:1700] = 0.0  # silence across several frames and pieces
+    x[2000:2100:3] = -1e-11  # below the zero-crossing threshold
+    x[3000:3400] = np.float32(0.25)  # constant stretch: psi 0 in its interior, variance 0
+    stats = frame_time_statistics(x, frame_length, hop_length, 16000.0, 1e-10, 1e-10)
+    frames = kernels.frame_signal(x, frame_length, hop_length)
+    assert stats.shape == (frames.shape[0], 8)
+    reference = np.column_stack([
+        kernels.rms(frames), kernels.zero_crossing_rate(frames), time_features(frames, 16000.0, 1e-10),
+        teo_frame_stats(frames, 1e-10),
+    ])
+    others = [0, 1, 2, 3, 4, 5, 7]
+    np.testing.assert_allclose(stats[:, others], reference[:, others], rtol=1e-6, atol=1e-12)
+    # teo_std from E[psi^2] - E[psi]^2: ~1e-8 where a single interior sample makes it 0
+    np.testing.assert_allclose(stats[:, 6], reference[:, 6], rtol=1e-6, atol=1e-6 * np.abs(reference[:, 5]).max())
+    np.testing.assert_array_equal(stats[:, 1], reference[:, 1])  # crossing counts: exact
+    silent = (frames == 0).all(axis=1)
+    if silent.any():  # the floors, exactly
+        np.testing.assert_array_equal(stats[silent][:, [0, 1, 3, 5, 6]], 0.0)
+        np.testing.assert_array_equal(stats[silent][:, 4], np.float32(np.log(1e-10)))
+    # a frame's values depend only on its samples, not on where the signal starts
+    shift = 3 * hop_length
+    np.testing.assert_array_equal(
+        frame_time_statistics(x[shift:], frame_length, hop_length, 16000.0, 1e-10, 1e-10), stats[3:]
+    )
