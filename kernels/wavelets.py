@@ -11,6 +11,9 @@
 
 import numba
 import numpy as np
+from llvmlite import ir
+from numba.core import types
+from numba.core.extending import intrinsic
 
 from kernels.modulation import (
     _LN2,
@@ -46,9 +49,14 @@ def quadrature_mirror(dec_lo: np.ndarray) -> np.ndarray:
 
 DB4_DEC_HI = quadrature_mirror(DB4_DEC_LO)
 
-#: Bits of the double nearest sqrt(1/2): x - this, shifted right by 52, is k with x = m 2**k,
-#: m in [sqrt(1/2), sqrt(2)) (the range reduction of musl's log).
-_SQRT_HALF_BITS = np.int64(0x3FE6A09E667F3BCD)
+#: Bits of the float32 nearest sqrt(1/2): x - this, shifted right by 23, is k with x = m 2**k,
+#: m in [sqrt(1/2), sqrt(2)) (the range reduction of musl's logf).
+_SQRT_HALF_BITS32 = np.int32(0x3F3504F3)
+
+#: ``ln_inplace``'s polynomial and ln 2 in float32 (``_subband_sums``).
+_LN2_32 = np.float32(_LN2)
+_P0, _P1, _P2, _P3 = np.float32(_Q0), np.float32(_Q1), np.float32(_Q2), np.float32(_Q3)
+_P4, _P5, _P6, _P7 = np.float32(_Q4), np.float32(_Q5), np.float32(_Q6), np.float32(_Q7)
 
 #: SIMD reductions and fused multiply-adds allowed (see ``kernels.modulation.FAST_FLAGS``).
 _FAST = FAST_FLAGS
@@ -174,36 +182,51 @@ def dwt_periodization(frames, window, level, dec_lo, dec_hi):
     return out
 
 
+@intrinsic
+def _float32_bits(typingctx, x):
+    """The IEEE-754 bits of a float32 as an int32 (a register move: the loop stays SIMD)."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(32))
+    return types.int32(types.float32), codegen
+
+
+@intrinsic
+def _bits_float32(typingctx, x):
+    """The float32 whose IEEE-754 bits are the int32 ``x``."""
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.FloatType())
+    return types.float32(types.int32), codegen
+
+
 @numba.njit(cache=True, nogil=True, inline="always", fastmath=_FAST, error_model="numpy")
-def _subband_sums(coef, n, floor, scratch, scratch_bits):
-    """``(S, sum e ln e)`` of ``coef[:n]`` (float32 or float64) with ``e = c**2``, ``S = sum e``
-    (``0 ln 0 = 0``), in float64.
+def _subband_sums(coef, n, floor):
+    """``(S, sum e ln e)`` of ``coef[:n]`` (float32) with ``e = c**2``, ``S = sum e``
+    (``0 ln 0 = 0``), computed in float32 (16 SIMD lanes), returned as float64.
 
     The second sum is 0 when ``S <= floor``. ``ln e`` is ``ln_inplace``'s (exponent from the bits,
-    degree-7 polynomial of the mantissa, absolute error < 4e-8: a libm call per coefficient would
-    cost more than the transform itself; its range reduction here by integer arithmetic alone, the
-    same values), computed in the same pass as the sums (one loop, SIMD).
-    ``scratch_bits`` is ``scratch.view(np.int64)``; the buffers hold >= ``n`` values.
+    degree-7 polynomial of the mantissa in [sqrt(1/2), sqrt(2))) evaluated in float32 (polynomial
+    error < 8e-8; the float32 rounding of ``ln e``, ~6e-8 of ``|ln e|``, dominates): a libm call
+    per coefficient would cost more than the transform itself. Computed in the same pass as the
+    sums (one loop, SIMD; the bit casts are register moves, ``_float32_bits``). Against float64
+    sums, on EMO-DB the entropies move by < 2e-6 and the energies by a float32 ulp of the dB value.
     """
-    energy = 0.0
-    acc = 0.0
+    energy = np.float32(0.0)
+    acc = np.float32(0.0)
     for i in range(n):
-        c = np.float64(coef[i])
+        c = coef[i]
         e = c * c
-        scratch[i] = e
-        bits = scratch_bits[i]
-        k = (bits - _SQRT_HALF_BITS) >> 52  # e = m 2**k with m in [sqrt(1/2), sqrt(2))
-        scratch_bits[i] = bits - (k << 52)  # scratch[i]: m
-        u = scratch[i] - 1.0
+        bits = _float32_bits(e)
+        k = (bits - _SQRT_HALF_BITS32) >> np.int32(23)  # e = m 2**k with m in [sqrt(1/2), sqrt(2))
+        u = _bits_float32(np.int32(bits - (k << np.int32(23)))) - np.float32(1.0)  # m - 1
         u2 = u * u
         u4 = u2 * u2
-        q = (_Q0 + _Q1 * u) + u2 * (_Q2 + _Q3 * u) + u4 * ((_Q4 + _Q5 * u) + u2 * (_Q6 + _Q7 * u))
+        q = (_P0 + _P1 * u) + u2 * (_P2 + _P3 * u) + u4 * ((_P4 + _P5 * u) + u2 * (_P6 + _P7 * u))
         energy += e
-        # (e = 0 or subnormal: k = -1023, a finite log, a term of 0 or ~1e-305)
-        acc += e * (np.float64(k) * _LN2 + u * q)
-    if energy <= floor:
-        return energy, 0.0
-    return energy, acc
+        # (e = 0: m = 1, a term of 0; subnormal e: a wrong but finite log times e < 1.2e-38)
+        acc += e * (np.float32(k) * _LN2_32 + u * q)
+    if np.float64(energy) <= floor:
+        return np.float64(energy), 0.0
+    return np.float64(energy), np.float64(acc)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -239,11 +262,13 @@ def dwt_subband_features_hop(signal, hop_length, n_frames, window, level, dec_lo
     sixth of the transform).
 
     The transform is ``dwt_periodization``'s (PyWavelets' ``wavedec(..., mode='periodization')``)
-    computed in float32 (window products, filters, coefficients: twice the SIMD lanes of float64;
-    the sums and logarithms stay float64). Its rounding errors are ~1e-7 of the frame's RMS, so
-    they matter only for sub-bands far below the frame's total energy: against float64, up to
-    1.3e-3 dB and 6.5e-5 in entropy on EMO-DB speech (sub-bands 60-80 dB below the total; 3e-5 dB
-    within 40 dB of it; tests/test_kernels_wavelets.py).
+    computed in float32 (window products, filters, coefficients: twice the SIMD lanes of float64),
+    and so are the per-coefficient energies, logarithms and their sums (``_subband_sums``; the
+    sub-band logarithms and entropies are float64). The transform's rounding errors are ~1e-7 of
+    the frame's RMS, so they matter only for sub-bands far below the frame's total energy: against
+    float64, up to 1.3e-3 dB and 6.5e-5 in entropy on EMO-DB speech (sub-bands 60-80 dB below the
+    total; 3e-5 dB within 40 dB of it; tests/test_kernels_wavelets.py); the float32 sums add
+    < 2e-6 in entropy.
     Sub-bands in PyWavelets' order ``[A_level, D_level, ..., D_1]``; at 16 kHz with ``level=5``
     they span roughly 0-250, 250-500, 500-1k, 1-2k, 2-4k and 4-8 kHz.
 
@@ -279,24 +304,21 @@ def dwt_subband_features_hop(signal, hop_length, n_frames, window, level, dec_lo
         raise ValueError("need hop_length >= 1 and a signal long enough for n_frames frames")
     n_bands = level + 1
     out = np.empty((n_frames, 2 * n_bands), dtype=np.float32)
-    # The transform runs in float32 (twice the SIMD lanes of float64); sums and logs in float64.
+    # The transform and the per-coefficient sums run in float32 (twice the SIMD lanes of
+    # float64); the sub-band logs and entropies in float64.
     src = np.empty(frame_length, dtype=np.float32)
-    approx = np.empty(frame_length // 2, dtype=np.float32)
+    approx = np.empty(frame_length, dtype=np.float32)  # swapped with src after each level
     detail = np.empty(frame_length // 2, dtype=np.float32)
     even = np.empty(frame_length // 2 + taps, dtype=np.float32)
     odd = np.empty(frame_length // 2 + taps, dtype=np.float32)
     rev_lo = dec_lo[::-1].astype(np.float32)
     rev_hi = dec_hi[::-1].astype(np.float32)
     win = window.astype(np.float32)
-    scratch = np.empty(frame_length, dtype=np.float64)
-    scratch_bits = scratch.view(np.int64)
-    exponents = np.empty(frame_length, dtype=np.float64)
-    # Per sub-band: energy S, sum e ln e, then ln S (one vectorised log call per frame), and the
-    # constant 1 / ln(n_coefficients).
-    energies = np.empty(n_bands, dtype=np.float64)
-    sums = np.empty(n_bands, dtype=np.float64)
-    log_energies = np.empty(n_bands, dtype=np.float64)
-    log_bits = log_energies.view(np.int64)
+    # Per frame and sub-band: energy S and sum e ln e; after the frames, ln S of all of them in
+    # one vectorised log call (level + 1 values per frame are too few for SIMD); the constant
+    # 1 / ln(n_coefficients) per sub-band.
+    energies = np.empty((n_frames, n_bands), dtype=np.float64)
+    sums = np.empty((n_frames, n_bands), dtype=np.float64)
     inv_log_count = np.empty(n_bands, dtype=np.float64)
     inv_log_count[0] = 1.0 / np.log(frame_length >> level) if (frame_length >> level) > 1 else 0.0
     for j in range(level):
@@ -312,20 +334,25 @@ def dwt_subband_features_hop(signal, hop_length, n_frames, window, level, dec_lo
             _analysis_step(src, n, rev_lo, rev_hi, even, odd, approx, detail)
             half = n // 2
             band = level - j  # D_1 is the last sub-band
-            energies[band], sums[band] = _subband_sums(detail, half, floor, scratch, scratch_bits)
-            for i in range(half):
-                src[i] = approx[i]
+            energies[t, band], sums[t, band] = _subband_sums(detail, half, floor)
+            src, approx = approx, src  # the next level's input
             n = half
-        energies[0], sums[0] = _subband_sums(src, n, floor, scratch, scratch_bits)
+        energies[t, 0], sums[t, 0] = _subband_sums(src, n, floor)
+    total = n_frames * n_bands
+    log_energies = np.empty(total, dtype=np.float64)
+    exponents = np.empty(total, dtype=np.float64)
+    flat_energies = energies.reshape(total)
+    for i in range(total):
+        log_energies[i] = max(flat_energies[i], floor)
+    ln_inplace(log_energies, log_energies.view(np.int64), exponents, total)
+    for t in range(n_frames):
         for b in range(n_bands):
-            log_energies[b] = max(energies[b], floor)
-        ln_inplace(log_energies, log_bits, exponents, n_bands)
-        for b in range(n_bands):
-            out[t, b] = log_energies[b] * to_db
+            log_energy = log_energies[t * n_bands + b]
+            out[t, b] = log_energy * to_db
             entropy = 0.0
-            if energies[b] > floor:
+            if energies[t, b] > floor:
                 # -sum p ln p = ln S - sum e ln e / S, normalised by ln(n_coefficients)
-                entropy = (log_energies[b] - sums[b] / energies[b]) * inv_log_count[b]
+                entropy = (log_energy - sums[t, b] / energies[t, b]) * inv_log_count[b]
                 entropy = min(max(entropy, 0.0), 1.0)
             out[t, n_bands + b] = entropy
     return out

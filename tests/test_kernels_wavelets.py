@@ -128,6 +128,32 @@ def test_dwt_subband_features_float32_transform_on_coloured_frames():
     np.testing.assert_allclose(ours[:, 6:], ref[:, 6:], rtol=0, atol=1e-4)
 
 
+def test_dwt_subband_sums_in_float32_match_float64():
+    # _subband_sums: energies and sum e ln e (e = c**2) in float32 with the polynomial logarithm,
+    # against float64 numpy, over coefficients spanning 1e-30..1 (tiny ones underflow to 0 or
+    # subnormal float32 squares), zeros, and sub-band sizes that are not a multiple of the SIMD
+    # width.
+    from kernels.wavelets import _subband_sums
+
+    rng = np.random.default_rng(21)
+    for n in (1, 7, 12, 24, 100, 192):
+        coef = (rng.standard_normal(n) * 10.0 ** rng.uniform(-30, 0, n)).astype(np.float32)
+        coef[::5] = 0.0
+        e = coef.astype(np.float64) ** 2
+        total = e.sum()
+        positive = e[e > 0]
+        energy, acc = _subband_sums(coef, n, 1e-300)
+        np.testing.assert_allclose(energy, total, rtol=1e-6)
+        np.testing.assert_allclose(acc, (positive * np.log(positive)).sum(), rtol=1e-6, atol=total * 1e-6)
+        # the entropy term -sum p ln p = ln S - acc / S, to ~1e-6 absolute
+        if total > 0:
+            reference = np.log(total) - (positive * np.log(positive)).sum() / total
+            assert abs((np.log(energy) - acc / energy) - reference) < 2e-6
+    # at or below the floor the second sum is 0
+    energy, acc = _subband_sums(np.full(4, 1e-6, np.float32), 4, 1e-10)
+    assert energy == pytest.approx(4e-12, rel=1e-6) and acc == 0.0
+
+
 def test_dwt_subband_features_silence_noise_and_impulse():
     window = hann_window(512)
     silence = np.zeros((2, 512), np.float32)
