@@ -164,7 +164,6 @@ class FeatureExtractor:
 #: Shared per-batch computations timed on their own, in this order, before any family runs
 #: (otherwise they would be charged to the first family that asks for them).
 SHARED_PARTS: tuple[tuple[str, str], ...] = (
-    ("shared frames", "frames"),
     ("shared power_spectrum", "power_spectrum"),
     ("shared power_t", "power_t"),
     ("shared log_mel", "log_mel"),
