@@ -66,15 +66,25 @@ def _n_workers(workers: int | None) -> int:
 
 
 @contextlib.contextmanager
-def _patient_with_lost_workers() -> Iterator[None]:
+def _local_cluster_settings() -> Iterator[None]:
+    """Settings that must hold for a local cluster's whole life (Dask reads them as things happen)."""
     # The cluster closes for good a nanny whose worker has not re-registered within Dask's
     # "lost-worker-timeout" (15 s) of dying, and never starts another. On a busy machine a new worker
     # process (importing numba, zarr, the kernels) can take longer than that, so a run whose workers
     # were killed (a file that crashes a decoder, or exhausts memory) went on with fewer workers, or
     # with none, waiting for ever. The nannies restart their workers themselves: never give up on them.
-    # (Dask reads the setting when a worker goes, so it must hold for the cluster's whole life.)
-    with dask.config.set({"distributed.deploy.lost-worker-timeout": "24h"}):
-        yield
+    #
+    # The scheduler and the nannies log in this process. ``silence_logs`` quiets only Dask's own
+    # handlers, and their INFO records (clients and workers coming and going) still reach any handler
+    # on the root logger: keep them from being made at all.
+    distributed_logger = logging.getLogger("distributed")
+    level = distributed_logger.level
+    distributed_logger.setLevel(max(level, logging.ERROR))
+    try:
+        with dask.config.set({"distributed.deploy.lost-worker-timeout": "24h"}):
+            yield
+    finally:
+        distributed_logger.setLevel(level)
 
 
 def _start_local_cluster(n_workers: int) -> LocalCluster:
@@ -107,7 +117,7 @@ def early_local_cluster(address: str | None, workers: int | None,
         yield
         return
     n_workers = _n_workers(workers)
-    with _patient_with_lost_workers():
+    with _local_cluster_settings():
         early = _early[n_workers] = _EarlyCluster(n_workers, warm_up)
         try:
             yield
@@ -145,6 +155,6 @@ def dask_client(address: str | None = None, workers: int | None = None) -> Itera
             yield client
         early.close_in_background()
         return
-    with _patient_with_lost_workers():
+    with _local_cluster_settings():
         with _start_local_cluster(n_workers) as cluster, Client(cluster) as client:
             yield client

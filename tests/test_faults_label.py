@@ -316,7 +316,7 @@ class Touch:
 
 
 def test_bad_paths_and_models_fail_in_one_line(model_copy, tmp_path):
-    """Every case fails before Prefect starts: one line naming the file and the reason, exit 2, nothing written."""
+    """Every case fails before a flow run starts: one line naming the file and the reason, exit 2, nothing written."""
     archive = tmp_path / "archive"
     archive.mkdir()
     shutil.copy(next((EXAMPLES / "ravdess").rglob("*.flac")), archive)
