@@ -1,4 +1,4 @@
-"""Resolving ``--model default|MODEL_DIR`` and keeping one loaded model per worker process."""
+"""One loaded (and verified) model per process; ``labelling.model_dir`` resolves ``--model``."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,6 @@ from classify import load_model
 from emovox.errors import UsageError
 from featuresets import FeatureExtractor, FeatureSetConfig, make_extractor
 from featuresets.encoded import encoder_families, with_encoder_path
-from labelling.model_dir import SHIPPED_MODELS_DIR, resolve_model_dir  # noqa: F401  (re-exported)
 
 _loaded: dict[tuple[str, str | None], tuple[object, FeatureExtractor]] = {}
 

@@ -31,7 +31,8 @@ import soundfile as sf
 
 import classify
 import corpora
-from labelling.model_cache import SHIPPED_MODELS_DIR, model_and_extractor
+from labelling.model_cache import model_and_extractor
+from labelling.model_dir import SHIPPED_MODELS_DIR
 from labelling.outputs import PARTS, consolidate
 from labelling.segmenter import SegmenterConfig
 from labelling.worker import file_job, label_batch

@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 
 import audio_io
-from labelling.model_cache import SHIPPED_MODELS_DIR
+from labelling.model_dir import SHIPPED_MODELS_DIR
 from tests.conftest import EXAMPLES, REPO_ROOT, run_module
 
 SR = 16000

@@ -25,7 +25,8 @@ def test_label_command_starts_workers_before_importing_prefect_or_the_kernels():
 
 def test_labelling_worker_with_a_loaded_model_imports_neither_sklearn_nor_xgboost():
     loaded = modules_after(
-        "from labelling.model_cache import model_and_extractor, resolve_model_dir\n"
+        "from labelling.model_cache import model_and_extractor\n"
+        "from labelling.model_dir import resolve_model_dir\n"
         "from labelling.worker import warm_up\n"
         "warm_up(resolve_model_dir('default'))\n"
         "model, _ = model_and_extractor(resolve_model_dir('default'))\n"

@@ -16,7 +16,8 @@ import audio_io
 import features_store
 from emovox.errors import UsageError
 from featuresets import make_extractor, resolve_feature_set
-from labelling.model_cache import SHIPPED_MODELS_DIR, encoder_path_for
+from labelling.model_cache import encoder_path_for
+from labelling.model_dir import SHIPPED_MODELS_DIR
 from tests.conftest import EXAMPLES, run_module
 from tests.whisper_tiny import build_tiny_whisper
 

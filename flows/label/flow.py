@@ -25,10 +25,11 @@ import corpora
 from emovox.errors import UsageError
 from flows import _cli
 from flows._dask import dask_client
-from labelling.segmenter import SegmenterConfig
-from labelling.model_cache import model_and_extractor, resolve_model_dir
+from labelling.model_cache import model_and_extractor
+from labelling.model_dir import resolve_model_dir
 from labelling.outputs import PARTS, consolidate, done_files, new_run_id
 from labelling.reports import archive_summary
+from labelling.segmenter import SegmenterConfig
 from labelling.worker import BatchSummary, FileJob, failed_batch, file_job, label_batch
 
 PROGRESS_EVERY_SECONDS = 5.0
