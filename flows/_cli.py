@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -95,6 +96,20 @@ def run(main: Callable[[argparse.Namespace], int], parser: argparse.ArgumentPars
     except KeyboardInterrupt:
         print("interrupted: finished chunks are kept; run the same command again to resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def exit(status: int) -> None:
+    """End a command's process with ``status``, skipping the garbage collection of everything at exit.
+
+    Freezing the heap first saves the ~0.9 s a command spent, after its work and its summary line,
+    collecting the reference cycles of Prefect, pydantic, numba and pandas objects one by one while
+    the interpreter shut down. Nothing else changes: threads are joined, atexit handlers (Prefect's
+    log and event flushing, logging's) run, files are flushed, and objects not in cycles are freed as
+    usual; only ``__del__`` of an object left in a cycle is not called, as Python never promises at exit.
+    For ``if __name__ == "__main__"`` blocks only, never in a process that goes on (a test calling ``run``).
+    """
+    gc.freeze()
+    sys.exit(status)
 
 
 def check_positive(name: str, value: float | None) -> None:

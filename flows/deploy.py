@@ -19,7 +19,6 @@ started by hand: `prefect deployment run emovox-label/NAME`.
 """
 from __future__ import annotations
 
-import sys
 
 from prefect.deployments.runner import EntrypointType
 from prefect.settings import PREFECT_API_URL
@@ -90,4 +89,4 @@ def main(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_cli.run(main, build_parser()))
+    _cli.exit(_cli.run(main, build_parser()))

@@ -12,7 +12,6 @@ differs from the model's.
 """
 from __future__ import annotations
 
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -132,4 +131,4 @@ def main(args) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(_cli.run(main, build_parser()))
+    _cli.exit(_cli.run(main, build_parser()))

@@ -98,3 +98,14 @@ def test_local_cluster_says_nothing_when_port_8787_is_taken():
             with dask_client(None, 1) as client:
                 assert client.submit(sum, [1, 2]).result() == 3
     assert not [w for w in caught if "8787" in str(w.message)], [str(w.message) for w in caught]
+
+
+def _profiles_its_tasks(dask_worker) -> bool:
+    return "profile" in dask_worker.periodic_callbacks
+
+
+def test_local_workers_do_not_run_dask_statistical_profiler():
+    """It samples each worker's stack every 10 ms for a dashboard local clusters do not serve
+    (~10 % of labelling CPU); a remote cluster's workers are configured by their owner."""
+    with dask_client(None, 1) as client:
+        assert list(client.run(_profiles_its_tasks).values()) == [False]

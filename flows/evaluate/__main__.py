@@ -4,10 +4,8 @@ A package's ``__main__`` rather than a script, because Dask's local worker proce
 with "spawn") import a script's main module again, here the flow with Prefect and everything it
 imports, ~3 s per worker; they skip a package's ``__main__``, and start in ~0.4 s.
 """
-import sys
-
 from flows import _cli
 from flows.evaluate import build_parser, main
 
 if __name__ == "__main__":
-    sys.exit(_cli.run(main, build_parser()))
+    _cli.exit(_cli.run(main, build_parser()))
