@@ -121,7 +121,7 @@ def anchor(paths: list[Path], profile: bool) -> tuple[float, float, float, pstat
     """(audio seconds, CPU seconds, wall seconds) of labelling ``paths`` in-process (worker code path)."""
     from labelling.model_cache import model_and_extractor
     from labelling.model_dir import resolve_model_dir
-    from labelling.segmenter import SegmenterConfig
+    from labelling.jobs import SegmenterConfig
     from labelling.worker import label_file
 
     model, extractor = model_and_extractor(resolve_model_dir("default"))

@@ -7,16 +7,35 @@ the kernels) takes 3-4 s, Prefect's start 3-15 s, and the two need not wait for 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
+from dataclasses import dataclass
 
 import dask
 from distributed import Client, LocalCluster
 
 from emovox.errors import UsageError
+
+
+@dataclass(frozen=True)
+class WorkerFunction:
+    """The function ``name`` of ``module``, imported where it is called: on a Dask worker.
+
+    A driver submits work with it without importing the module, and with it the libraries only its
+    workers need (numba and the kernels, pandas, the model): ~1.5 s of CPU less in the driver of every
+    run, on the cores its workers are starting on. Pickles as the two names.
+    """
+
+    module: str
+    name: str
+
+    def __call__(self, *args, **kwargs):
+        return getattr(importlib.import_module(self.module), self.name)(*args, **kwargs)
+
 
 class _EarlyCluster:
     """A local cluster started by a background thread, and the thread closing it once used."""

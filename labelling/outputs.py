@@ -12,17 +12,21 @@ first, files last), so an interrupted run leaves whole batches or nothing, and a
 done only once its files row exists. Files are identified by path, size and modification time: a
 file that changed since it was labelled is labelled again, and consolidation keeps the newest
 result per path.
+
+pandas and pyarrow are imported where they are used: the run's driver (``flows.label``) calls
+``new_run_id`` and ``done_files`` only, and a first run reads no part file at all.
 """
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+if TYPE_CHECKING:
+    import pandas as pd
 
 PARTS = "parts"
 FILES_SUFFIX = ".files.parquet"
@@ -37,10 +41,13 @@ SEGMENT_COLUMNS = ("path", "run", "segment", "start", "end", "label", "confidenc
 
 def new_run_id() -> str:
     """A sortable id for one labelling run (time first, then randomness)."""
-    return f"{pd.Timestamp.now('UTC').strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    return f"{datetime.now(timezone.utc).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
     os.replace(tmp, path)
@@ -64,6 +71,8 @@ def _part_stems(out_dir: Path) -> list[str]:
 
 def done_files(out_dir: str | os.PathLike) -> dict[str, tuple[int, int]]:
     """``{path: (size, mtime_ns)}`` of every file whose newest result is ok (failed files are tried again)."""
+    import pyarrow.parquet as pq
+
     out_dir = Path(out_dir)
     done: dict[str, tuple[int, int]] = {}
     for stem in _part_stems(out_dir):
@@ -79,6 +88,8 @@ def done_files(out_dir: str | os.PathLike) -> dict[str, tuple[int, int]]:
 
 def consolidate(out_dir: str | os.PathLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write files.{parquet,csv} and segments.{parquet,csv}: the newest result per path. Returns both tables."""
+    import pandas as pd
+
     out_dir = Path(out_dir)
     stems = _part_stems(out_dir)
     files = [pd.read_parquet(out_dir / PARTS / f"{s}{FILES_SUFFIX}") for s in stems]

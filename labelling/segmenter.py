@@ -23,6 +23,7 @@ import numba
 import numpy as np
 
 import kernels
+from labelling.jobs import SegmenterConfig
 
 # Integer state of the scan, in one int64 array so that the compiled loop can update it in place.
 _POSITION, _REGION_START, _NEXT_WINDOW, _LAST_SPEECH_END, _SPEECH_START, _SILENT_FRAMES, _HAS_FLOOR = range(7)
@@ -78,22 +79,6 @@ def _scan(levels, noise_floor, state, frame, rise_per_frame, absolute_floor_dbfs
                 n_out += 1
                 state[_NEXT_WINDOW] += hop
     return out[:n_out]
-
-
-@dataclass(frozen=True)
-class SegmenterConfig:
-    """Parameters of the detector and the segmentation (seconds, dB)."""
-
-    sampling_rate: int = 16000
-    frame_seconds: float = 0.02
-    absolute_floor_dbfs: float = -50.0
-    margin_db: float = 12.0
-    noise_rise_db_per_second: float = 3.0
-    pre_roll_seconds: float = 0.1
-    hangover_seconds: float = 0.3
-    min_speech_seconds: float = 0.5
-    segment_seconds: float = 4.0
-    overlap_seconds: float = 1.0
 
 
 @dataclass(frozen=True)

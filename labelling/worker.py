@@ -1,4 +1,6 @@
-"""Work that runs on Dask workers: label a batch of recordings and write its part files.
+"""Work that runs on Dask workers: verify the model, label a batch of recordings and write its part
+files, consolidate them and write the reports. The driver calls these by name
+(``flows._dask.WorkerFunction``) and never imports this module.
 
 Per file: decode block by block, cut speech segments as they come, compute each segment's
 feature vector at once (the segment's audio is then dropped), classify all of the file's vectors,
@@ -7,39 +9,18 @@ and summarise. Memory per file is bounded by one segment's audio plus one vector
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Collection
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 import audio_io
-from emovox.errors import AudioError
+from emovox.errors import AudioError, EmovoxError
 from emovox.malloc import relax_malloc_trimming
-from labelling.outputs import FILE_COLUMNS, SEGMENT_COLUMNS, write_batch
-from labelling.segmenter import SegmenterConfig, segment_stream
-
-
-@dataclass(frozen=True)
-class FileJob:
-    """One recording to label, identified by path, size and modification time."""
-
-    path: str
-    size: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True)
-class BatchSummary:
-    batch: int
-    n_ok: int
-    n_failed: int
-    audio_seconds: float
-    speech_seconds: float
-    cpu_seconds: float
-    failures: tuple[tuple[str, str], ...]
+from labelling.jobs import BatchSummary, FileJob, SegmenterConfig
+from labelling.outputs import FILE_COLUMNS, SEGMENT_COLUMNS, consolidate, write_batch
+from labelling.segmenter import segment_stream
 
 
 class _SampleCounter:
@@ -210,6 +191,28 @@ def label_batch(out_dir: str, run: str, batch: int, jobs: list[FileJob], model_d
                         time.process_time() - started, tuple(failures))
 
 
+def verify_model(model_dir: str, encoder_path: str | None = None) -> list[str] | EmovoxError:
+    """The labels of the model in ``model_dir``, once loaded and verified in this process (checksums,
+    feature configuration, encoder weights), or the EmovoxError saying why it is refused (which file,
+    what to do). Returned, not raised: a refused model is an answer, not a failure of the worker,
+    which Dask would log with its traceback on the user's terminal."""
+    from labelling.model_cache import model_and_extractor
+
+    try:
+        return list(model_and_extractor(model_dir, encoder_path)[0].labels_)
+    except EmovoxError as refusal:
+        return refusal
+
+
+def write_reports(out_dir: str, labels: list[str]) -> None:
+    """Consolidate the part files of ``out_dir`` and write the archive's summary table and label-shares
+    PNG (on a worker, which has pandas and matplotlib loaded already)."""
+    from labelling.reports import archive_summary
+
+    files, _ = consolidate(out_dir)
+    archive_summary(files, labels, out_dir)
+
+
 def warm_up(model_dir: str, encoder_path: str | None = None) -> None:
     """Load the model and the kernels (Numba caches) in this process, as the first batch would:
     run on freshly started workers while the driver is still starting (see ``flows._dask``)."""
@@ -220,12 +223,3 @@ def warm_up(model_dir: str, encoder_path: str | None = None) -> None:
     for _ in segment_stream([noise], SegmenterConfig()):  # the VAD's kernels
         pass
     extractor.extract([noise])  # the feature kernels
-
-
-def file_job(path: str) -> FileJob:
-    """The identity of ``path`` now (size and mtime; zeros if it cannot be stat'ed: the decoder will say why)."""
-    try:
-        st = os.stat(path)
-        return FileJob(path, st.st_size, st.st_mtime_ns)
-    except OSError:
-        return FileJob(path, 0, 0)

@@ -31,11 +31,11 @@ import soundfile as sf
 
 import classify
 import corpora
+from labelling.jobs import SegmenterConfig, file_job
 from labelling.model_cache import model_and_extractor
 from labelling.model_dir import SHIPPED_MODELS_DIR
 from labelling.outputs import PARTS, consolidate
-from labelling.segmenter import SegmenterConfig
-from labelling.worker import file_job, label_batch
+from labelling.worker import label_batch
 from tests.conftest import EXAMPLES, run_module
 from tests.test_extract_flow import BAD_FILES, GOOD_EXTRA, ONE_SAMPLE, assert_one_line_error, build_broken_archive, describe
 from tests.test_faults_extract import (  # noqa: F401  (launch is a fixture)
@@ -317,7 +317,7 @@ class Touch:
 
 
 def test_bad_paths_and_models_fail_in_one_line(model_copy, tmp_path):
-    """Every case fails before a flow run starts: one line naming the file and the reason, exit 2, nothing written."""
+    """Every case fails before anything is labelled: one line naming the file and the reason, exit 2, nothing written."""
     archive = tmp_path / "archive"
     archive.mkdir()
     shutil.copy(next((EXAMPLES / "ravdess").rglob("*.flac")), archive)

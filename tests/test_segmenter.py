@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from labelling.segmenter import SegmenterConfig, segment_stream
+from labelling.jobs import SegmenterConfig
+from labelling.segmenter import segment_stream
 
 SR = 16000
 

@@ -2,6 +2,6 @@
 
 ``flows.label.flow`` holds the Prefect flow (``label_flow``) and its tasks; ``flows.label.command``
 the command line, ``python -m flows.label``, which starts the local Dask workers before it imports
-the flow (see its docstring). This package imports neither: a Dask worker unpickling
-``command.warm_up_worker`` must not pay for Prefect.
+the flow (see its docstring). This package imports neither, so that importing the command costs
+no Prefect.
 """

@@ -1,8 +1,9 @@
 """``python -m flows.label``: its arguments, their checks, and its Dask workers started first.
 
 Light on purpose: a local cluster's workers take 2-3 s to start (Python, distributed, the
-kernels, the model), and Prefect, numpy and the flow take the command as long to import, so the
-workers are started (``early_local_cluster``) before any of that is imported (``flows.label.flow``).
+kernels, the model), and Prefect and the flow take the command ~1-2 s to import, so the workers
+are started (``early_local_cluster``) before any of that is imported (``flows.label.flow``); they
+load the model and the kernels (``labelling.worker.warm_up``) while the driver goes on.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import corpora
 from emovox.errors import UsageError
 from flows import _cli
-from flows._dask import early_local_cluster
+from flows._dask import WorkerFunction, early_local_cluster
 from labelling.model_dir import resolve_model_dir
 
 
@@ -60,19 +61,12 @@ def check_arguments(args) -> str:
     return model_dir
 
 
-def warm_up_worker(model_dir: str, encoder_path: str | None) -> None:
-    """Run on every new local worker (referenced from this light module, so that unpickling it
-    imports neither Prefect nor the flow): the model and the kernels, as the first batch would."""
-    from labelling.worker import warm_up
-
-    warm_up(model_dir, encoder_path)
-
-
 @contextlib.contextmanager
 def workers_started_early(args) -> Iterator[None]:
     """Check the arguments, then start the local workers for the block (none with --address)."""
     model_dir = check_arguments(args)
-    with early_local_cluster(args.address, args.workers, functools.partial(warm_up_worker, model_dir, args.encoder_path)):
+    warm_up = functools.partial(WorkerFunction("labelling.worker", "warm_up"), model_dir, args.encoder_path)
+    with early_local_cluster(args.address, args.workers, warm_up):
         yield
 
 

@@ -9,6 +9,10 @@ where it stopped. Files already labelled (same path, size and modification time)
 changed file is labelled again. At the end the parts are consolidated into files.{parquet,csv},
 segments.{parquet,csv}, summary.md and label_shares.png. Workers draw the per-file timeline PNGs
 (the first ``--max-timelines`` files of the run, by path) as they label them.
+
+The workers do all the work that needs numpy, numba, pandas or the model, the model's verification
+and the reports included (``labelling.worker``, called by name): this process plans and hands out
+batches, and never imports them.
 """
 from __future__ import annotations
 
@@ -17,22 +21,24 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from distributed import KilledWorker, as_completed
+from distributed import Client, KilledWorker, as_completed
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 import corpora
 from emovox.errors import UsageError
 from flows import _cli
-from flows._dask import dask_client
-from labelling.model_cache import model_and_extractor
+from flows._dask import WorkerFunction, dask_client
+from labelling.jobs import BatchSummary, FileJob, SegmenterConfig, file_job
 from labelling.model_dir import resolve_model_dir
-from labelling.outputs import PARTS, consolidate, done_files, new_run_id
-from labelling.reports import archive_summary
-from labelling.segmenter import SegmenterConfig
-from labelling.worker import BatchSummary, FileJob, failed_batch, file_job, label_batch
+from labelling.outputs import PARTS, done_files, new_run_id
 
 PROGRESS_EVERY_SECONDS = 5.0
+
+#: The work done on Dask workers (``labelling.worker``), by name: this process never imports it.
+VERIFY_MODEL = WorkerFunction("labelling.worker", "verify_model")
+LABEL_BATCH = WorkerFunction("labelling.worker", "label_batch")
+WRITE_REPORTS = WorkerFunction("labelling.worker", "write_reports")
 
 
 @dataclass
@@ -97,60 +103,60 @@ def plan_labelling(archive_dir: str, out_dir: str) -> tuple[list[FileJob], int]:
 
 
 @task(name="label-batches", cache_policy=NO_CACHE)
-def run_batches(out_dir: str, batches: list[list[FileJob]], model_dir: str, segmenter: SegmenterConfig, *,
-                address: str | None, workers: int | None, block_seconds: float,
-                encoder_path: str | None = None, timelines: frozenset[str] = frozenset()) -> list[BatchSummary]:
-    """Label the batches on Dask workers; the files in ``timelines`` also get their timeline PNG."""
+def run_batches(client: Client, out_dir: str, batches: list[list[FileJob]], model_dir: str, labels: list[str],
+                segmenter: SegmenterConfig, *, block_seconds: float, encoder_path: str | None = None,
+                timelines: frozenset[str] = frozenset()) -> list[BatchSummary]:
+    """Label the batches on the Dask workers; the files in ``timelines`` also get their timeline PNG."""
     logger = get_run_logger()
     run = new_run_id()
     n_files = sum(len(b) for b in batches)
     summaries: list[BatchSummary] = []
     started = last = time.monotonic()
-    with dask_client(address, workers) as client:
-        logger.info("Dask: %d workers; %d files in %d batches", len(client.scheduler_info()["workers"]), n_files, len(batches))
-        futures = client.map(
-            label_batch, [out_dir] * len(batches), [run] * len(batches), range(len(batches)), batches,
-            [model_dir] * len(batches), [segmenter] * len(batches), [block_seconds] * len(batches),
-            [encoder_path] * len(batches), [frozenset(j.path for j in b if j.path in timelines) for b in batches],
-            key=[f"label-{run}-{i}" for i in range(len(batches))], retries=2,
-        )
-        batch_of = {future.key: i for i, future in enumerate(futures)}
-        next_batch = len(batches)  # batch numbers of files run again one by one
-        for future in as_completed(futures):
-            i = batch_of.pop(future.key)
-            try:
-                summaries.append(future.result())
-            except KilledWorker:
-                logger.warning("batch %d: its workers died; labelling its %d files one by one", i, len(batches[i]))
-                summary = _isolate_files(client, out_dir, run, i, batches[i], next_batch, model_dir, segmenter,
-                                         block_seconds, encoder_path, timelines)
-                next_batch += len(batches[i])
-                summaries.append(summary)
-            future.release()
-            now = time.monotonic()
-            if now - last >= PROGRESS_EVERY_SECONDS or len(summaries) == len(batches):
-                last = now
-                done = sum(s.n_ok + s.n_failed for s in summaries)
-                audio = sum(s.audio_seconds for s in summaries)
-                logger.info("label: %d/%d files, %d failed, %.0f s of audio, %.0fx real time", done, n_files,
-                            sum(s.n_failed for s in summaries), audio, audio / max(now - started, 1e-9))
+    logger.info("Dask: %d workers; %d files in %d batches", len(client.scheduler_info()["workers"]), n_files, len(batches))
+    futures = client.map(
+        LABEL_BATCH, [out_dir] * len(batches), [run] * len(batches), range(len(batches)), batches,
+        [model_dir] * len(batches), [segmenter] * len(batches), [block_seconds] * len(batches),
+        [encoder_path] * len(batches), [frozenset(j.path for j in b if j.path in timelines) for b in batches],
+        key=[f"label-{run}-{i}" for i in range(len(batches))], retries=2,
+    )
+    batch_of = {future.key: i for i, future in enumerate(futures)}
+    next_batch = len(batches)  # batch numbers of files run again one by one
+    for future in as_completed(futures):
+        i = batch_of.pop(future.key)
+        try:
+            summaries.append(future.result())
+        except KilledWorker:
+            logger.warning("batch %d: its workers died; labelling its %d files one by one", i, len(batches[i]))
+            summary = _isolate_files(client, out_dir, run, i, batches[i], next_batch, model_dir, labels, segmenter,
+                                     block_seconds, encoder_path, timelines)
+            next_batch += len(batches[i])
+            summaries.append(summary)
+        future.release()
+        now = time.monotonic()
+        if now - last >= PROGRESS_EVERY_SECONDS or len(summaries) == len(batches):
+            last = now
+            done = sum(s.n_ok + s.n_failed for s in summaries)
+            audio = sum(s.audio_seconds for s in summaries)
+            logger.info("label: %d/%d files, %d failed, %.0f s of audio, %.0fx real time", done, n_files,
+                        sum(s.n_failed for s in summaries), audio, audio / max(now - started, 1e-9))
     return summaries
 
 
-def _isolate_files(client, out_dir: str, run: str, batch: int, jobs: list[FileJob], first_batch: int, model_dir: str,
-                   segmenter: SegmenterConfig, block_seconds: float, encoder_path: str | None,
-                   timelines: frozenset[str]) -> BatchSummary:
+def _isolate_files(client: Client, out_dir: str, run: str, batch: int, jobs: list[FileJob], first_batch: int,
+                   model_dir: str, labels: list[str], segmenter: SegmenterConfig, block_seconds: float,
+                   encoder_path: str | None, timelines: frozenset[str]) -> BatchSummary:
     """Label each file of a batch whose every worker died as its own batch (numbered from ``first_batch``),
     one after the other; a file whose worker dies on every try (a crash in a decoder, memory exhausted)
     becomes an error row written here, by the driver. Without this, one such file fails the whole run
     at every re-run, and the other files of its batch are never labelled."""
+    from labelling.worker import failed_batch  # pandas: only on this rare path
+
     for leftover in (Path(out_dir) / PARTS).glob(f"{run}-{batch:06d}.*"):  # whatever the dead batch wrote
         leftover.unlink(missing_ok=True)
-    labels = list(model_and_extractor(model_dir, encoder_path)[0].labels_)
     parts: list[BatchSummary] = []
     for k, job in enumerate(jobs):
         single = first_batch + k
-        future = client.submit(label_batch, out_dir, run, single, [job], model_dir, segmenter, block_seconds,
+        future = client.submit(LABEL_BATCH, out_dir, run, single, [job], model_dir, segmenter, block_seconds,
                                encoder_path, timelines & {job.path}, key=f"label-{run}-{single}", retries=2)
         try:
             parts.append(future.result())
@@ -165,12 +171,20 @@ def _isolate_files(client, out_dir: str, run: str, batch: int, jobs: list[FileJo
     )
 
 
+@task(name="verify-model", cache_policy=NO_CACHE)
+def verify_model(client: Client, model_dir: str, encoder_path: str | None = None) -> list[str]:
+    """The model's labels, once a worker has loaded and verified it (checksums, feature configuration,
+    encoder weights), as every batch will; the worker's EmovoxError (one line) if it is refused."""
+    outcome = client.submit(VERIFY_MODEL, model_dir, encoder_path, pure=False).result()
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
 @task(name="report", cache_policy=NO_CACHE)
-def write_reports(out_dir: str, model_dir: str, encoder_path: str | None = None) -> None:
-    """Consolidate the part files and write the archive's summary table and label-shares PNG."""
-    model, _ = model_and_extractor(model_dir, encoder_path)
-    files, _ = consolidate(out_dir)
-    archive_summary(files, list(model.labels_), out_dir)
+def write_reports(client: Client, out_dir: str, labels: list[str]) -> None:
+    """Consolidate the part files and write the archive's summary table and label-shares PNG (on a worker)."""
+    client.submit(WRITE_REPORTS, out_dir, labels, pure=False).result()
 
 
 @flow(name="emovox-label", validate_parameters=True)
@@ -191,17 +205,20 @@ def label_flow(
     """Label every new or changed recording under ``archive_dir`` into ``out`` (resuming)."""
     started = time.monotonic()
     model_dir = resolve_model_dir(model)
-    model_and_extractor(model_dir, encoder_path)  # verify checksums and features (and the encoder) before any work
-    out_dir = os.path.abspath(out)
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    if not 0 <= overlap_seconds < segment_seconds:
+        raise UsageError(f"overlap_seconds {overlap_seconds}: must be at least 0 and less than segment_seconds")
     segmenter = SegmenterConfig(segment_seconds=segment_seconds, overlap_seconds=overlap_seconds)
-    jobs, n_done = plan_labelling(archive_dir, out_dir)
+    out_dir = os.path.abspath(out)
+    jobs, n_done = plan_labelling(archive_dir, out_dir)  # reads only: while a local cluster's workers start
     # Longest batches first: a long recording started last would keep one worker busy while the others idle.
     batches = sorted(plan_batches(jobs, files_per_batch, seconds_per_batch), key=lambda b: -sum(j.size for j in b))
     timelines = frozenset(sorted(job.path for job in jobs)[:max(max_timelines, 0)])
-    summaries = run_batches(out_dir, batches, model_dir, segmenter, address=address, workers=workers,
-                            block_seconds=block_seconds, encoder_path=encoder_path, timelines=timelines) if batches else []
-    write_reports(out_dir, model_dir, encoder_path)
+    with dask_client(address, workers) as client:
+        labels = verify_model(client, model_dir, encoder_path)  # before anything is written
+        _create_out_dir(out, out_dir)
+        summaries = run_batches(client, out_dir, batches, model_dir, labels, segmenter, block_seconds=block_seconds,
+                                encoder_path=encoder_path, timelines=timelines) if batches else []
+        write_reports(client, out_dir, labels)
     summary = LabelSummary(
         out=out_dir, n_files=len(jobs) + n_done, n_already_done=n_done,
         n_ok=sum(s.n_ok for s in summaries), n_failed=sum(s.n_failed for s in summaries),
@@ -214,16 +231,17 @@ def label_flow(
     return asdict(summary)
 
 
-def label_command(args) -> int:
-    """The work of ``python -m flows.label`` once its arguments are checked (``flows.label.command``) and
-    its local workers are starting: verify the model, label, print the summary line."""
-    model_and_extractor(resolve_model_dir(args.model), args.encoder_path)
-    out = Path(args.out)
+def _create_out_dir(out: str, out_dir: str) -> None:
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"--out {out}: cannot create the folder ({error.strerror or error}); "
                          "give a folder you can write to") from None
+
+
+def label_command(args) -> int:
+    """The work of ``python -m flows.label`` once its arguments are checked (``flows.label.command``) and
+    its local workers are starting: label (the flow verifies the model first), print the summary line."""
     summary = LabelSummary(**label_flow(
         archive_dir=args.archive_dir, out=args.out, model=args.model, workers=args.workers, address=args.address,
         files_per_batch=args.files_per_batch, seconds_per_batch=args.seconds_per_batch,
