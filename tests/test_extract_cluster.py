@@ -1,7 +1,9 @@
-"""`flows.extract --address`: the flow uses a running Dask scheduler and its workers, and leaves them running."""
+"""`flows.extract --address` and `flows.label --address`: the flows use a running Dask scheduler and its
+workers, and leave them running."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -9,6 +11,7 @@ import time
 import pytest
 
 import features_store
+from labelling.model_dir import SHIPPED_MODELS_DIR
 from tests.conftest import EXAMPLES, run_module
 
 
@@ -20,7 +23,7 @@ def _start(*args: str) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_extract_on_an_existing_scheduler(tmp_path):
+def test_extract_and_label_on_an_existing_scheduler(tmp_path):
     scheduler_file = tmp_path / "scheduler.json"
     scheduler = _start("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                        "--scheduler-file", str(scheduler_file))
@@ -38,6 +41,24 @@ def test_extract_on_an_existing_scheduler(tmp_path):
         assert "4 ok, 0 failed" in done.stdout.strip().splitlines()[-1]
         assert (features_store.open(store).meta.status == "ok").all()
         assert scheduler.poll() is None and worker.poll() is None, "the flow must not stop a cluster it did not start"
+
+        # The label flow verifies the model and writes its reports on the cluster's workers too.
+        labels = tmp_path / "labels"
+        done = run_module("flows.label", str(EXAMPLES / "ravdess"), "--out", str(labels), "--address", address)
+        assert done.returncode == 0, done.stderr
+        assert "4 ok, 0 failed" in done.stdout.strip().splitlines()[-1]
+        assert {"files.parquet", "segments.csv", "summary.md", "label_shares.png"} <= {p.name for p in labels.iterdir()}
+        tampered = tmp_path / "tampered"
+        shutil.copytree(SHIPPED_MODELS_DIR / "default", tampered)
+        data = bytearray((tampered / "svm.npz").read_bytes())
+        data[len(data) // 2] ^= 0x01
+        (tampered / "svm.npz").write_bytes(bytes(data))
+        refused = run_module("flows.label", str(EXAMPLES / "ravdess"), "--model", str(tampered),
+                             "--out", str(tmp_path / "refused"), "--address", address)
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+        assert refused.stderr.strip().splitlines()[-1].startswith(f"error: tampered or corrupted: {tampered / 'svm.npz'}")
+        assert not (tmp_path / "refused").exists()
+        assert scheduler.poll() is None and worker.poll() is None
     finally:
         for process in (worker, scheduler):
             if process is not None:
