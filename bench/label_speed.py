@@ -193,8 +193,8 @@ class FlowResult:
     worker_peaks: list[int]
     driver_peak: int
     load: tuple[float, float, float]
-    phases: dict[str, float]  # wall seconds of: start (Python, imports, Prefect's server), plan + Dask start,
-    # labelling, end (cluster close, consolidation, reports, exit)
+    phases: dict[str, float]  # wall seconds of: start (Python, imports, Prefect's server, the flow run), plan +
+    # workers ready + model verified, labelling, end (consolidation and reports on a worker, cluster close, exit)
     cpu: float  # CPU seconds of the whole command (driver, Prefect server, Dask workers)
     worker_cpu: float  # CPU seconds of the Dask worker processes (last sample, up to 0.5 s short)
     driver_cpu: float  # CPU seconds of the command's own process (flow, Dask scheduler), last sample
@@ -240,10 +240,10 @@ def flow_run(archive: Path, workers: int, scratch: Path) -> FlowResult:
     phase = (last_progress - dask_at) if dask_at is not None and last_progress is not None else float("nan")
     nan = float("nan")
     phases = {
-        "start (Python, imports, Prefect server)": flow_at if flow_at is not None else nan,
-        "plan + Dask cluster start": (dask_at - flow_at) if dask_at is not None and flow_at is not None else nan,
+        "start (Python, imports, Prefect server, flow run)": flow_at if flow_at is not None else nan,
+        "plan, workers ready, model verified": (dask_at - flow_at) if dask_at is not None and flow_at is not None else nan,
         "labelling (first to last batch)": phase,
-        "end (cluster close, consolidation, reports, exit)": (wall - last_progress) if last_progress is not None else nan,
+        "end (consolidation, reports, cluster close, exit)": (wall - last_progress) if last_progress is not None else nan,
     }
     return FlowResult(workers, wall, phase, float(match.group(3)), float(match.group(4)), int(match.group(1)),
                       int(match.group(2)), worker_peaks(sampler), sampler.driver, load,

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import features_store
 from classify.errors import DataError, UsageError
 
 #: Order of the harmonised labels in reports (corpora.HARMONISED_LABELS); others follow, sorted.
@@ -65,6 +64,8 @@ def speaker_groups(corpus: Sequence[str], speaker: Sequence[str]) -> np.ndarray:
 
 def load_labelled(store_path: str, labels: Sequence[str] | None = None) -> LabelledData:
     """Read the ok, labelled rows of ``store_path`` (optionally only those whose label is in ``labels``)."""
+    import features_store  # zarr: only where a store is read, not in a worker that labels with a model
+
     store = features_store.open(store_path)
     meta = store.meta
     keep = (meta["status"] == "ok").to_numpy() & (meta["label"] != "").to_numpy()
