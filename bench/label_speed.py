@@ -1,7 +1,7 @@
 """Throughput of the label flow on an archive of long recordings, with 1 and 2 Dask workers.
 
     python bench/label_speed.py [--files 50] [--minutes 5 20] [--workers 1 2] [--format wav|flac] [--profile]
-                                [--server] [--repeats 1]
+                                [--server] [--repeats 1] [--against CHECKOUT]
 
 The archive: ``--files`` recordings of ``--minutes MIN MAX`` minutes each (uniform, seeded), made by
 concatenating EMO-DB and RAVDESS utterances (../shared/corpora) in random order with pauses of
@@ -23,6 +23,9 @@ both against one Prefect server started by the benchmark (an operator's setup: a
 talks to its server) instead of each command starting Prefect's temporary one (~10-20 s each).
 ``--repeats N`` runs each worker count N times, interleaved (1w, 2w, 1w, 2w, ...) so they see the same
 machine load, and reports the run of median wall time of each (every wall time is listed too).
+``--against CHECKOUT`` also runs every flow from another checkout of emovox (a ``git worktree`` of an
+earlier commit, say), interleaved with this one's runs, and prints their medians side by side: a
+change measured against its baseline in one run, under the same load.
 ``--profile`` adds a cProfile of the anchor grouped by stage.
 """
 from __future__ import annotations
@@ -201,10 +204,11 @@ class FlowResult:
     prefect_cpu: float  # CPU seconds of Prefect's temporary server, last sample
 
 
-def flow_run(archive: Path, workers: int, scratch: Path) -> FlowResult:
+def flow_run(archive: Path, workers: int, scratch: Path, repo: Path = REPO) -> FlowResult:
+    """One end-to-end run of ``flows.label`` from the checkout ``repo``."""
     out = scratch / f"labels-{workers}w"
     shutil.rmtree(out, ignore_errors=True)
-    env = dict(os.environ, PYTHONPATH=str(REPO), PREFECT_HOME=str(scratch / f"prefect-{workers}w"),
+    env = dict(os.environ, PYTHONPATH=str(repo), PREFECT_HOME=str(scratch / f"prefect-{workers}w"),
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="INFO")
     command = [sys.executable, "-m", "flows.label", str(archive), "--model", "default", "--out", str(out),
                "--workers", str(workers)]
@@ -251,6 +255,23 @@ def flow_run(archive: Path, workers: int, scratch: Path) -> FlowResult:
                       sum(sampler.prefect_cpu.values()))
 
 
+def median_run(runs: list[FlowResult]) -> FlowResult:
+    return sorted(runs, key=lambda r: r.wall)[(len(runs) - 1) // 2]
+
+
+def warm_up_checkout(repo: Path, scratch: Path) -> None:
+    """Label the other checkout's examples once, untimed: its kernels compile on their first use there."""
+    out = scratch / "warm-up-against"
+    env = dict(os.environ, PYTHONPATH=str(repo), PREFECT_HOME=str(scratch / "prefect-against"),
+               PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    done = subprocess.run([sys.executable, "-m", "flows.label", str(repo / "examples"), "--model", "default",
+                           "--out", str(out), "--workers", "1"], cwd=scratch, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"error: --against {repo}: its flows.label failed on its examples (exit {done.returncode}): "
+                 f"{(done.stderr.strip().splitlines() or ['?'])[-1]}")
+    shutil.rmtree(out, ignore_errors=True)
+
+
 # ------------------------------------------------------------------------------------------ main
 
 
@@ -270,6 +291,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="profile the anchor by stage")
     parser.add_argument("--keep", action="store_true", help="keep the outputs and logs (path printed)")
     parser.add_argument("--repeats", type=int, default=1, help="runs per worker count, interleaved; medians reported")
+    parser.add_argument("--against", type=Path, metavar="CHECKOUT",
+                        help="also run the flows from this checkout of emovox, interleaved, for a side-by-side comparison")
     parser.add_argument("--server", action="store_true",
                         help="run the flows against one Prefect server started here (as a nightly deployment "
                              "does), not each run's temporary server; also used when PREFECT_API_URL is set")
@@ -293,15 +316,19 @@ def main() -> None:
         audio, cpu, wall, stats = anchor(anchor_files, args.profile)
         print(f"anchor: {len(anchor_files)} files, {audio:.0f} s of audio in {cpu:.2f} CPU s ({wall:.2f} wall s)",
               flush=True)
+        if args.against:
+            warm_up_checkout(args.against.resolve(), scratch)
         runs: dict[int, list[FlowResult]] = {n: [] for n in args.workers}
+        baseline: dict[int, list[FlowResult]] = {n: [] for n in args.workers}
         for _ in range(max(args.repeats, 1)):
             for n in args.workers:
-                result = flow_run(archive, n, scratch)
-                runs[n].append(result)
-                print(f"flow {n}w: {result.audio:.0f} s of audio in {result.wall:.1f} s wall "
-                      f"({result.audio / result.wall:.0f}x real time); worker peaks "
-                      f"{', '.join(mib(p) for p in result.worker_peaks)} MiB", flush=True)
-        results = [sorted(runs[n], key=lambda r: r.wall)[(len(runs[n]) - 1) // 2] for n in args.workers]
+                for repo, into in ((REPO, runs), (args.against, baseline)) if args.against else ((REPO, runs),):
+                    result = flow_run(archive, n, scratch, repo.resolve())
+                    into[n].append(result)
+                    print(f"flow {n}w{' (' + str(repo) + ')' if args.against else ''}: {result.audio:.0f} s of audio in "
+                          f"{result.wall:.1f} s wall ({result.audio / result.wall:.0f}x real time); worker peaks "
+                          f"{', '.join(mib(p) for p in result.worker_peaks)} MiB", flush=True)
+        results = [median_run(runs[n]) for n in args.workers]
     finally:
         if server is not None:
             server.terminate()
@@ -363,6 +390,21 @@ def main() -> None:
     print(f"target >= 500x real time per core end to end: {'met' if per_core >= 500 else 'NOT MET'} ({per_core:.0f}x)")
     if len(results) >= 2:
         print(f"target 2 workers >= 1.7x one worker: {'met' if ratio >= 1.7 else 'NOT MET'} ({ratio:.2f}x)")
+    if args.against:
+        print()
+        print(f"side by side, medians of {max(args.repeats, 1)} interleaved runs each:")
+        print()
+        print(f"| workers | this checkout: wall s | {args.against}: wall s | speed-up |")
+        print("| ---: | ---: | ---: | ---: |")
+        for n in args.workers:
+            ours, theirs = median_run(runs[n]).wall, median_run(baseline[n]).wall
+            print(f"| {n} | {ours:.1f} | {theirs:.1f} | {theirs / ours:.2f}x |")
+        if len(args.workers) >= 2:
+            a, b = args.workers[:2]
+            print()
+            print(f"scaling {b}w / {a}w (end to end): this checkout "
+                  f"{median_run(runs[a]).wall / median_run(runs[b]).wall:.2f}, {args.against} "
+                  f"{median_run(baseline[a]).wall / median_run(baseline[b]).wall:.2f}")
     if stats is not None:
         print()
         print("anchor profile (cumulative seconds, cProfile overhead included):")
