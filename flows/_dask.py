@@ -33,6 +33,10 @@ class WorkerFunction:
     module: str
     name: str
 
+    @property
+    def __name__(self) -> str:  # what Dask names its tasks after ("verify_model-<id>")
+        return self.name
+
     def __call__(self, *args, **kwargs):
         return getattr(importlib.import_module(self.module), self.name)(*args, **kwargs)
 
