@@ -102,9 +102,9 @@ def _local_cluster_settings() -> Iterator[None]:
     # on the root logger: keep them from being made at all.
     #
     # Dask's statistical profiler walks each worker's stack every 10 ms for a dashboard that local
-    # clusters do not serve; it cost ~10 % of the workers' CPU (bench/label_speed.py: 2.4 of 26 CPU
-    # seconds, the labelling phase 11.2 -> 9.8 s with 2 workers). The nannies hand this process's
-    # configuration to the worker processes they start.
+    # clusters do not serve; it cost ~10 % of the workers' CPU (flows.label on bench/label_speed.py's
+    # 10.7 h archive, 2 workers: 2.4 of 26 CPU seconds, the labelling phase 11.2 -> 9.8 s). The nannies
+    # hand this process's configuration to the worker processes they start.
     distributed_logger = logging.getLogger("distributed")
     level = distributed_logger.level
     distributed_logger.setLevel(max(level, logging.ERROR))
